@@ -1,0 +1,31 @@
+# Liaison — the two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+PEOPLE ?= 600
+SEED ?= 2026
+
+.PHONY: install demo test lint bench clean
+
+$(BIN)/liaison: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(BIN)/liaison
+
+install: $(BIN)/liaison  ## create .venv and install Liaison with its test extras
+
+demo: install  ## set up SQLite, load the demo enterprise if empty, serve with the worker
+	LIAISON_HTTPS=0 $(BIN)/liaison migrate --noinput
+	LIAISON_HTTPS=0 $(BIN)/liaison demo --if-empty --people $(PEOPLE) --seed $(SEED)
+	LIAISON_HTTPS=0 $(BIN)/liaison serve --port $(PORT) --with-worker
+
+test: install  ## the whole suite: SQLite, then PostgreSQL when reachable; browser tests with Chromium
+	$(BIN)/python tools/run_tests.py
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,1 @@
+"""Liaison: requests, commitments, agendas and relationships between internal teams."""

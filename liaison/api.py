@@ -1,0 +1,69 @@
+"""The REST API under /api/v1/: one NinjaAPI, one router per domain.
+
+Authentication: `Authorization: Bearer <token>` (tokens from `liaison token create EMAIL`
+or the Tokens page), or the browser session for the interactive docs.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.security import HttpBearer, django_auth
+
+from liaison.org.services import authenticate_token
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token):
+        person = authenticate_token(token)
+        if person is not None:
+            request.user = person
+        return person
+
+
+api = NinjaAPI(
+    title="Liaison API",
+    version="1",
+    description="Teams, people, services and the work between them. Authenticate with a bearer token.",
+    auth=[BearerToken(), django_auth],
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def _errors(exc):
+    if hasattr(exc, "error_dict"):
+        return [{"field": field, "message": " ".join(m for e in errs for m in e.messages)}
+                for field, errs in exc.error_dict.items()]
+    return [{"field": None, "message": message} for message in exc.messages]
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc):
+    errors = _errors(exc)
+    detail = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=400)
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "You may not do this."}, status=403)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request, exc):
+    response = api.create_response(
+        request, {"detail": "Authentication required: send 'Authorization: Bearer <token>'."}, status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="liaison"'
+    return response
+
+
+from liaison.org.api import router as org_router  # noqa: E402
+
+api.add_router("/", org_router)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class OrgConfig(AppConfig):
+    """The ground floor: teams, people, memberships, services and their dependencies."""
+
+    name = "liaison.org"
+    label = "org"
+    verbose_name = "Directory and service catalogue"

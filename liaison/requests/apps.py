@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class RequestsConfig(AppConfig):
+    """Requests between teams: context, forecasts, commitments, slips, reminders, thanks."""
+
+    name = "liaison.requests"
+    label = "requests"
+    verbose_name = "Requests"

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from liaison.api import api
+
+admin.site.site_header = "Liaison administration"
+admin.site.site_title = "Liaison admin"
+
+urlpatterns = [
+    path("", include("liaison.web.urls")),
+    path("", include("liaison.org.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,19 @@
+"""Test settings: the real settings, over plain HTTP, with mail kept in memory.
+
+Tests that need a real SMTP server switch EMAIL_BACKEND themselves.
+"""
+
+import os
+
+os.environ.setdefault("LIAISON_HTTPS", "0")
+os.environ.setdefault("LIAISON_DEBUG", "0")
+
+from liaison.settings import *  # noqa: E402,F403
+
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests; production keeps PBKDF2
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STATIC_ROOT = None
