@@ -8,7 +8,7 @@ import os
 os.environ.setdefault("LIAISON_HTTPS", "0")
 os.environ.setdefault("LIAISON_DEBUG", "0")
 
-from liaison.settings import *  # noqa: E402,F403
+from liaison.settings import *  # noqa: F403
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests; production keeps PBKDF2
