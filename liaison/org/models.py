@@ -297,6 +297,12 @@ class ApiTokenQuerySet(models.QuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True, person__is_active=True)
 
+    def visible_to(self, user):
+        """A person sees (and may revoke) only their own tokens; nobody sees anyone else's."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self.filter(person=user)
+
 
 class ApiToken(models.Model):
     """A bearer token for the API. Only its SHA-256 is stored; the token is shown once."""
