@@ -294,12 +294,6 @@ class ServiceDependency(models.Model):
 
 
 class ApiTokenQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """A person sees their own tokens (revoked ones too, for the record), and nobody else's."""
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        return self.filter(person=user)
-
     def active(self):
         return self.filter(revoked_at__isnull=True, person__is_active=True)
 
