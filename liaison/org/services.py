@@ -35,6 +35,17 @@ def _save(obj, exclude=None):
     return obj
 
 
+# --- who may change the directory --------------------------------------------------
+
+def require_org_admin(person):
+    """Only org admins change the directory (teams, people, services, dependencies).
+
+    Everyone signed in reads it. Raises PermissionDenied for anyone else.
+    """
+    if person is None or not getattr(person, "is_org_admin", False):
+        raise PermissionDenied("Only org admins may change the directory.")
+
+
 # --- teams and people --------------------------------------------------------------
 
 @transaction.atomic
@@ -70,6 +81,18 @@ def create_person(*, email, name, password=None, **fields):
     return _save(person)
 
 
+@transaction.atomic
+def update_person(person, **fields):
+    """Change a person's profile fields; the email stays unique and lower-case."""
+    if "email" in fields:
+        fields["email"] = (fields["email"] or "").strip().lower()
+    if "name" in fields:
+        fields["name"] = (fields["name"] or "").strip()
+    for key, value in fields.items():
+        setattr(person, key, value)
+    return _save(person)
+
+
 # --- services and their dependency graph -----------------------------------------
 
 @transaction.atomic
@@ -77,10 +100,31 @@ def create_service(*, team, name, depends_on=(), **fields):
     service = Service(team=team, name=name.strip(), **fields)
     if not service.slug:
         service.slug = unique_slug(Service, name)
+    _check_service_name(service)
     _save(service)
     for other in depends_on:
         add_dependency(service, other)
     return service
+
+
+@transaction.atomic
+def update_service(service, **fields):
+    """Change a service's published terms. Its slug (the intake address) does not change here."""
+    if "slug" in fields:
+        raise ValidationError({"slug": "A service's slug is its intake address and cannot be changed."})
+    if "name" in fields:
+        fields["name"] = (fields["name"] or "").strip()
+    for key, value in fields.items():
+        setattr(service, key, value)
+    _check_service_name(service)
+    return _save(service)
+
+
+def _check_service_name(service):
+    """A team names each of its services once (the model's constraint, reported on the field)."""
+    taken = Service.objects.filter(team_id=service.team_id, name=service.name).exclude(pk=service.pk)
+    if service.team_id and taken.exists():
+        raise ValidationError({"name": f"{service.team} already has a service named {service.name!r}."})
 
 
 def dependency_edges():
