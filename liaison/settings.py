@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "liaison.org",
     "liaison.notify",
     "liaison.requests",
+    "liaison.network",
     "liaison.playbook",
     "liaison.web",
     "liaison.demo",

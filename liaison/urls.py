@@ -9,6 +9,7 @@ admin.site.site_title = "Liaison admin"
 urlpatterns = [
     path("", include("liaison.web.urls")),
     path("", include("liaison.org.urls")),
+    path("", include("liaison.network.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

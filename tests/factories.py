@@ -41,3 +41,26 @@ class ServiceFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Service {n}")
     slug = factory.Sequence(lambda n: f"service-{n}")
     lead_time_days = 5
+
+
+from django.utils import timezone as _tz  # noqa: E402
+
+
+# --- network (issue 6) ---------------------------------------------------------------------
+
+class MeetingSeriesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "network.MeetingSeries"
+
+    name = factory.Sequence(lambda n: f"Weekly sync {n}")
+    owner_team = factory.SubFactory(TeamFactory)
+    created_at = factory.LazyFunction(_tz.now)
+
+
+class OccurrenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "network.Occurrence"
+
+    series = factory.SubFactory(MeetingSeriesFactory)
+    starts_at = factory.LazyFunction(_tz.now)
+    recurrence_key = factory.Sequence(lambda n: f"occ-{n}")
