@@ -161,7 +161,7 @@ def list_people(request, q: Search = ""):
     return _people(request.auth).search(q)
 
 
-@router.get("/people/{int:person_id}", response={200: PersonDetail, **READ_ERRORS}, summary="A person")
+@router.get("/people/{person_id}", response={200: PersonDetail, **READ_ERRORS}, summary="A person")
 def get_person(request, person_id: int):
     """A person's profile, teams and led teams. Sensitive attributes are never served here."""
     return _person_detail(request.auth, pk=person_id)
@@ -176,7 +176,7 @@ def create_person(request, payload: PersonIn):
     return Status(201, _person_detail(request.auth, pk=person.pk))
 
 
-@router.patch("/people/{int:person_id}", response={200: PersonDetail, **WRITE_ERRORS}, summary="Change a person")
+@router.patch("/people/{person_id}", response={200: PersonDetail, **WRITE_ERRORS}, summary="Change a person")
 def update_person(request, person_id: int, payload: PersonPatch):
     """Only the fields sent change. `is_active: false` deactivates: the person and their tokens stop working."""
     services.require_org_admin(request.auth)
@@ -279,7 +279,7 @@ def create_token(request, payload: TokenIn):
     return Status(201, token)
 
 
-@router.delete("/tokens/{int:token_id}", response={204: None, 401: Message, 404: Message}, tags=["tokens"],
+@router.delete("/tokens/{token_id}", response={204: None, 401: Message, 404: Message}, tags=["tokens"],
                summary="Revoke a token")
 def revoke_token(request, token_id: int):
     """Revokes one of the caller's tokens at once. Someone else's token is a 404."""

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, PlainSerializer, StringConstraints, WithJsonSchema
 
 
 def _no_nul(value):
@@ -30,6 +30,23 @@ def Text(max_length):  # reads as a type in the schemas below
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_nul)]
 Slug = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_nul)]
 Search = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_nul)]
+
+
+def _local(value):
+    if value.tzinfo is not None:
+        raise ValueError("is a local time of day in the service's time zone: give it without an offset")
+    return value
+
+
+# Business hours are wall-clock times in the service's own time zone, written "09:00".
+# (JSON Schema's "time" format demands an offset, which would be wrong here.)
+ClockTime = Annotated[
+    time,
+    AfterValidator(_local),
+    PlainSerializer(lambda value: value.strftime("%H:%M"), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+                    "examples": ["09:00"]}),
+]
 
 
 class Pages(PageNumberPagination):
@@ -147,8 +164,8 @@ class ServiceOut(Schema):
     description: str
     lead_time_days: int = Field(description="Published lead time, in business days.")
     time_zone: str
-    hours_start: time
-    hours_end: time
+    hours_start: ClockTime
+    hours_end: ClockTime
     working_days: str = Field(description="ISO weekday digits, e.g. 12345 for Monday to Friday.")
     intake_expectations: str
     intake_address: str
@@ -167,8 +184,8 @@ class ServiceIn(Schema):
     description: Text(5000) = ""
     lead_time_days: int = Field(5, ge=0, le=365)
     time_zone: Text(64) = "UTC"
-    hours_start: time = time(9, 0)
-    hours_end: time = time(17, 0)
+    hours_start: ClockTime = time(9, 0)
+    hours_end: ClockTime = time(17, 0)
     working_days: Text(7) = "12345"
     intake_expectations: Text(5000) = ""
 
@@ -179,8 +196,8 @@ class ServicePatch(Schema):
     description: Text(5000) = None
     lead_time_days: int = Field(None, ge=0, le=365)
     time_zone: Text(64) = None
-    hours_start: time = None
-    hours_end: time = None
+    hours_start: ClockTime = None
+    hours_end: ClockTime = None
     working_days: Text(7) = None
     intake_expectations: Text(5000) = None
 
@@ -218,5 +235,7 @@ class FieldError(Schema):
 
 
 class Invalid(Schema):
+    """A 400. `errors` names each field at fault; a body that is not JSON at all has only `detail`."""
+
     detail: str
-    errors: list[FieldError]
+    errors: list[FieldError] = []

@@ -429,7 +429,7 @@ def test_service_detail_shows_both_directions(directory, member, as_person, djan
     network = client.get("/services/network").json()
     assert network["dependents"] == [{"slug": "vpn", "name": "VPN",
                                       "team": {"slug": "network-group", "name": "Network Group"}}]
-    assert (network["hours_start"], network["working_days"]) == ("09:00:00", "12345")
+    assert (network["hours_start"], network["working_days"]) == ("09:00", "12345")
     assert client.get("/services/nowhere").status_code == 404
 
 
@@ -454,6 +454,7 @@ def test_admin_creates_and_changes_a_service(directory, org_admin, as_person):
     ({"team": "network-group", "name": "X", "hours_start": "18:00"}, "hours_end", 400),
     ({"team": "network-group", "name": "X", "lead_time_days": 400}, "lead_time_days", 422),
     ({"team": "network-group", "name": "X", "hours_start": "late"}, "hours_start", 422),
+    ({"team": "network-group", "name": "X", "hours_start": "09:00+02:00"}, "hours_start", 422),
 ])
 def test_bad_service_input_names_the_field_and_changes_nothing(directory, org_admin, as_person,
                                                                 body, field, status):

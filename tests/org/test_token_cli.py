@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connections
 
 from liaison.org import services
 from liaison.org.models import ApiToken
@@ -106,9 +107,11 @@ def test_revoke_refuses_an_ambiguous_prefix(member, outsider):
     assert ApiToken.objects.filter(revoked_at__isnull=False).count() == 0
 
 
-def test_the_liaison_command_runs_it(member, capsys):
+def test_the_liaison_command_runs_it(member, capsys, monkeypatch):
     from liaison.cli import main
 
+    # run_from_argv closes every connection when it ends, which would end the test's transaction.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
     main(["liaison", "token", "create", "ana@corp.example"])
     key = capsys.readouterr().out.strip()
     assert services.authenticate_token(key) == member
