@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
+from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -10,9 +11,12 @@ from liaison.org.models import Person, Service, Team
 
 @login_required
 def home(request):
+    """The dashboard: your teams, what the directory holds, where to go next."""
     user = request.user
+    my_teams = (Team.objects.visible_to(user).filter(members=user).select_related("parent", "lead")
+                .annotate(service_count=Count("services", distinct=True)))
     context = {
-        "my_teams": user.teams.all().select_related("parent", "lead"),
+        "my_teams": my_teams,
         "counts": {
             "teams": Team.objects.visible_to(user).count(),
             "people": Person.objects.visible_to(user).count(),
@@ -22,18 +26,24 @@ def home(request):
     return render(request, "web/home.html", context)
 
 
+SEARCH_LIMIT = 20
+
+
 @login_required
 def search(request):
+    """People, teams and services matching the header search box; the first 20 of each."""
     q = request.GET.get("q", "").strip()[:200]
     results = {}
     if q:
         user = request.user
         results = {
-            "people": Person.objects.visible_to(user).search(q)[:20],
-            "teams": Team.objects.visible_to(user).filter(name__icontains=q)[:20],
-            "services": Service.objects.visible_to(user).search(q).select_related("team")[:20],
+            "people": list(Person.objects.visible_to(user).search(q)[:SEARCH_LIMIT]),
+            "teams": list(Team.objects.visible_to(user).filter(Q(name__icontains=q) | Q(description__icontains=q))
+                          .select_related("parent")[:SEARCH_LIMIT]),
+            "services": list(Service.objects.visible_to(user).search(q).select_related("team")[:SEARCH_LIMIT]),
         }
-    return render(request, "web/search.html", {"q": q, "results": results})
+    total = sum(len(found) for found in results.values())
+    return render(request, "web/search.html", {"q": q, "results": results, "total": total, "limit": SEARCH_LIMIT})
 
 
 @never_cache
