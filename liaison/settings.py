@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "liaison.notify",
     "liaison.requests",
     "liaison.network",
+    "liaison.agenda",
     "liaison.playbook",
     "liaison.web",
     "liaison.demo",
@@ -186,6 +187,7 @@ LIAISON_SWEEP_INTERVAL = envint("LIAISON_SWEEP_INTERVAL", 60)
 LIAISON_ORG_NAME = env("LIAISON_ORG_NAME", "Liaison")
 LIAISON_PAGE_SIZE = envint("LIAISON_PAGE_SIZE", 25)
 LIAISON_MIN_GROUP_SIZE = envint("LIAISON_MIN_GROUP_SIZE", 10)
+LIAISON_MIN_CHANGE_NOTICE_DAYS = envint("LIAISON_MIN_CHANGE_NOTICE_DAYS", 10)  # business days
 
 # --- Security: strict unless DEBUG; HTTPS-only cookies unless LIAISON_HTTPS=0 -----------
 _https = envbool("LIAISON_HTTPS", not DEBUG)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("liaison.web.urls")),
     path("", include("liaison.org.urls")),
     path("", include("liaison.network.urls")),
+    path("", include("liaison.agenda.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -1,0 +1,585 @@
+"""Conflict detection: which changes collide with which customer events and freeze windows.
+
+The rule. A change C (services S_C, window [start, end)) collides with
+- an event E (services D_E, window [start − buffer, end)) when the windows overlap and C
+  touches a service E depends on, directly or through the dependency graph: some s in S_C
+  is in D_E or in what D_E depends on, transitively;
+- a freeze window F when the windows overlap and F is organisation-wide, or C touches a
+  frozen service or something a frozen service depends on (changing what a frozen service
+  stands on is changing the frozen service).
+
+Two ways to find them, one reconciliation:
+- `check_change`, `check_event`, `check_freeze`, `check_dependency` look at one item, after
+  it is created or changed: a recursive SQL query walks the graph from its services, one
+  indexed range query finds the overlapping windows. A few milliseconds.
+- `full_scan` looks at everything at once: it loads the windows (raw SQL: 200,000 rows),
+  computes each service's transitive dependents and dependencies once, and sweeps over
+  the windows sorted by start, keeping only the *active* ones indexed by service. Each
+  arrival intersects its closure with the set of services of the active windows of the
+  other kind (a C-level set operation), so the cost is O(n log n + n · active), not the
+  O(n²) of comparing every pair.
+Both end in `reconcile`, which creates new conflicts, refreshes the ones still there,
+resolves (as "rescheduled") the ones whose windows no longer overlap, withdraws the ones
+that no longer apply for another reason (cancelled, dependency removed), and reopens one
+that comes back after a reschedule. New and reopened conflicts notify both leads.
+"""
+
+import heapq
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+
+from liaison.org.models import Service, ServiceDependency
+
+from .models import Change, Conflict, ConflictEntry, Event, FreezeWindow
+
+RISK_WEIGHT = {"low": 1, "medium": 2, "high": 3}
+CRITICALITY_WEIGHT = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+FREEZE_CRITICALITY = "high"
+SOON = timedelta(days=7)
+SCANNED_CHANGE_STATUSES = (*Change.LIVE, Change.Status.DONE)
+
+
+# --- severity ---------------------------------------------------------------------------
+
+def closeness(change_start, change_end, target_start, target_end, now):
+    """1–3: one point, plus one if the change hits the event itself (not only its buffer),
+    plus one if the change starts within a week (little time left to move it)."""
+    score = 1
+    if change_start < target_end and change_end > target_start:
+        score += 1
+    if change_start - now <= SOON:
+        score += 1
+    return score
+
+
+def severity_score(risk, criticality, closeness_points):
+    return RISK_WEIGHT[risk] * CRITICALITY_WEIGHT[criticality] * closeness_points
+
+
+def severity_label(score):
+    if score >= 18:
+        return Conflict.Severity.CRITICAL
+    if score >= 8:
+        return Conflict.Severity.HIGH
+    if score >= 4:
+        return Conflict.Severity.MEDIUM
+    return Conflict.Severity.LOW
+
+
+# --- the dependency graph ---------------------------------------------------------------
+
+def closures(adjacency):
+    """{node: frozenset(node and every node reachable from it)} for an acyclic adjacency map.
+
+    Each node is computed once from its successors' closures (iterative post-order, so a
+    deep graph cannot overflow the stack).
+    """
+    memo = {}
+    for root in list(adjacency):
+        if root in memo:
+            continue
+        stack = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if node in memo:
+                continue
+            nexts = adjacency.get(node, ())
+            if expanded:
+                acc = {node}
+                for nxt in nexts:
+                    acc |= memo[nxt]
+                memo[node] = frozenset(acc)
+            else:
+                stack.append((node, True))
+                stack.extend((nxt, False) for nxt in nexts if nxt not in memo)
+    return memo
+
+
+def _walk_sql(service_ids, downward):
+    """Rows (id, parent) of every service reachable from `service_ids` (parent None for a start).
+
+    downward: along "depends on" (what these services stand on); else along "is depended
+    on by" (what stands on them). One recursive query, PostgreSQL and SQLite alike.
+    """
+    if not service_ids:
+        return []
+    dep = ServiceDependency._meta.db_table
+    start_col, next_col = ("service_id", "depends_on_id") if downward else ("depends_on_id", "service_id")
+    placeholders = ", ".join(["%s"] * len(service_ids))
+    sql = f"""
+        WITH RECURSIVE walk(id, parent, depth) AS (
+            SELECT id, NULL, 0 FROM {Service._meta.db_table} WHERE id IN ({placeholders})
+            UNION
+            SELECT d.{next_col}, d.{start_col}, w.depth + 1
+            FROM {dep} d JOIN walk w ON d.{start_col} = w.id
+            WHERE w.depth < 64
+        )
+        SELECT id, parent, depth FROM walk ORDER BY depth
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(service_ids))
+        return cursor.fetchall()
+
+
+def _parents(rows):
+    """{id: parent} keeping the shallowest way each node was reached."""
+    parents = {}
+    for node, parent, _depth in rows:
+        parents.setdefault(node, parent)
+    return parents
+
+
+def _chain(parents, node):
+    chain = [node]
+    while parents.get(chain[-1]) is not None:
+        chain.append(parents[chain[-1]])
+    return chain
+
+
+def path_words(names):
+    """['Webinar Platform', 'Video', 'Network'] → 'Webinar Platform, which depends on Video, which depends on Network'."""
+    return ", which depends on ".join(names)
+
+
+# --- one finding -------------------------------------------------------------------------
+
+@dataclass
+class Finding:
+    change: Change
+    kind: str
+    target: object  # Event or FreezeWindow
+    path: list  # service names, from the target's service down to the changed service
+    now: datetime
+
+    @property
+    def key(self):
+        return (self.change.pk, self.kind, self.target.pk)
+
+    @property
+    def guard_start(self):
+        return self.target.guard_start if self.kind == Conflict.Kind.EVENT else self.target.start
+
+    @property
+    def overlap(self):
+        return max(self.change.start, self.guard_start), min(self.change.end, self.target.end)
+
+    @property
+    def criticality(self):
+        return self.target.criticality if self.kind == Conflict.Kind.EVENT else FREEZE_CRITICALITY
+
+    @property
+    def score(self):
+        points = closeness(self.change.start, self.change.end, self.target.start, self.target.end, self.now)
+        return severity_score(self.change.risk, self.criticality, points)
+
+    def reason(self):
+        change, target = self.change, self.target
+        start, end = self.overlap
+        when = f"{start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M} UTC"
+        touched = self.path[-1] if self.path else "?"
+        if self.kind == Conflict.Kind.FREEZE:
+            if target.org_wide:
+                return (f"The change “{change.title}” falls in the organisation-wide freeze “{target.title}” "
+                        f"({when}).")
+            return (f"The change “{change.title}” touches {touched} during the freeze “{target.title}” ({when}): "
+                    f"the frozen service {path_words(self.path)}.")
+        if len(self.path) <= 1:
+            why = f"the event depends on {touched} directly"
+        else:
+            why = f"the event depends on {path_words(self.path)}"
+        hits = ("the event itself" if change.start < target.end and change.end > target.start
+                else f"the {target.buffer_hours}-hour preparation buffer before it")
+        return (f"The change “{change.title}” by {change.team.name} touches {touched}; {target.team.name}'s "
+                f"event “{target.title}” needs it: {why}. The change window overlaps {hits} ({when}).")
+
+
+# --- one item at a time -------------------------------------------------------------------
+
+def _names(ids):
+    return dict(Service.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def _findings_for_change(change, now):
+    """Every conflict `change` has now (empty if it is not live)."""
+    if change.status not in Change.LIVE:
+        return []
+    direct = list(change.services.values_list("pk", flat=True))
+    rows = _walk_sql(direct, downward=False)  # the changed services and everything standing on them
+    up = _parents(rows)
+    affected = list(up)
+    events = (Event.objects.filter(status=Event.Status.SCHEDULED, guard_start__lt=change.end,
+                                   end__gt=change.start, services__in=affected)
+              .distinct().select_related("team").prefetch_related("services"))
+    freezes = (FreezeWindow.objects.overlapping(change.start, change.end)
+               .filter(org_wide=True) | FreezeWindow.objects.overlapping(change.start, change.end)
+               .filter(services__in=affected)).distinct().prefetch_related("services")
+    events, freezes = list(events), list(freezes)
+    ids = set()
+    for target in [*events, *freezes]:
+        ids.update(s.pk for s in target.services.all())
+    names = _names(set(ids) | set(direct) | {p for p in up.values() if p})
+    affected_set = set(affected)
+    findings = []
+    for kind, targets in ((Conflict.Kind.EVENT, events), (Conflict.Kind.FREEZE, freezes)):
+        for target in targets:
+            starts = [s.pk for s in target.services.all() if s.pk in affected_set]
+            path = []
+            if starts:
+                best = min((_chain(up, s) for s in starts), key=len)
+                path = [names.get(pk, str(pk)) for pk in best]
+            findings.append(Finding(change, kind, target, path, now))
+    return findings
+
+
+def check_change(change, now, by=None):
+    """Find, record and announce the conflicts of one change. Returns its unsettled conflicts."""
+    findings = _findings_for_change(change, now)
+    reconcile(findings, Conflict.objects.filter(change=change), now, by=by)
+    return list(Conflict.objects.filter(change=change).unsettled())
+
+
+def _changes_touching(service_ids, start, end):
+    return (Change.objects.filter(status__in=Change.LIVE, start__lt=end, end__gt=start,
+                                  services__in=service_ids).distinct().select_related("team"))
+
+
+def _target_findings(kind, target, service_ids, now):
+    """Findings of one event / freeze window against every live change that overlaps it."""
+    if kind == Conflict.Kind.EVENT:
+        guard_start, live = target.guard_start, target.status == Event.Status.SCHEDULED
+    else:
+        guard_start, live = target.start, True
+    if not live:
+        return []
+    if kind == Conflict.Kind.FREEZE and target.org_wide:
+        changes = Change.objects.filter(status__in=Change.LIVE, start__lt=target.end,
+                                        end__gt=guard_start).select_related("team")
+        return [Finding(c, kind, target, [], now) for c in changes]
+    rows = _walk_sql(service_ids, downward=True)  # what the target's services stand on
+    down = _parents(rows)
+    changes = list(_changes_touching(list(down), guard_start, target.end).prefetch_related("services"))
+    names = _names(set(down) | {p for p in down.values() if p})
+    findings = []
+    for change in changes:
+        touched = [s.pk for s in change.services.all() if s.pk in down]
+        best = min((_chain(down, s) for s in touched), key=len)
+        findings.append(Finding(change, kind, target, [names.get(pk, str(pk)) for pk in reversed(best)], now))
+    return findings
+
+
+def check_event(event, now, by=None):
+    findings = _target_findings(Conflict.Kind.EVENT, event, list(event.services.values_list("pk", flat=True)), now)
+    reconcile(findings, Conflict.objects.filter(event=event), now, by=by)
+    return list(Conflict.objects.filter(event=event).unsettled())
+
+
+def check_freeze(freeze, now, by=None):
+    services = list(freeze.services.values_list("pk", flat=True))
+    findings = _target_findings(Conflict.Kind.FREEZE, freeze, services, now)
+    reconcile(findings, Conflict.objects.filter(freeze=freeze), now, by=by)
+    return list(Conflict.objects.filter(freeze=freeze).unsettled())
+
+
+def check_dependency(depends_on_id, now):
+    """After an edge X → Y is added or removed: recheck upcoming live changes to Y or below it."""
+    below = [row[0] for row in _walk_sql([depends_on_id], downward=True)]
+    changes = Change.objects.filter(status__in=Change.LIVE, end__gt=now, services__in=below).distinct()
+    for change in changes.select_related("team"):
+        check_change(change, now)
+
+
+# --- reconciliation -----------------------------------------------------------------------
+
+def _key(conflict):
+    target = conflict.event_id if conflict.kind == Conflict.Kind.EVENT else conflict.freeze_id
+    return (conflict.change_id, conflict.kind, target)
+
+
+def _still_overlaps(conflict):
+    change = conflict.change
+    if conflict.kind == Conflict.Kind.EVENT:
+        target_start, target_end = conflict.event.guard_start, conflict.event.end
+    else:
+        target_start, target_end = conflict.freeze.start, conflict.freeze.end
+    return change.start < target_end and change.end > target_start
+
+
+@transaction.atomic
+def reconcile(findings, existing, now, by=None, notify=True):
+    """Make the stored conflicts in `existing` match `findings` (see the module doc).
+
+    Returns (created, reopened, settled) counts. Notifies both leads of each new or
+    reopened conflict, at once, after the transaction commits.
+    """
+    from .services import announce_conflict  # services imports this module
+
+    found = {f.key: f for f in findings}
+    stored = {_key(c): c for c in existing.select_related("change", "event", "freeze")}
+    created, reopened, settled, touched = [], [], 0, []
+    new_rows = []
+    for key, finding in found.items():
+        start, end = finding.overlap
+        score = finding.score
+        conflict = stored.get(key)
+        if conflict is None:
+            conflict = Conflict(
+                kind=finding.kind, change=finding.change,
+                event=finding.target if finding.kind == Conflict.Kind.EVENT else None,
+                freeze=finding.target if finding.kind == Conflict.Kind.FREEZE else None,
+                score=score, severity=severity_label(score), path=finding.path, reason=finding.reason(),
+                overlap_start=start, overlap_end=end, detected_at=now)
+            new_rows.append(conflict)
+            continue
+        comes_back = (conflict.status == Conflict.Status.WITHDRAWN
+                      or (conflict.status == Conflict.Status.RESOLVED
+                          and conflict.resolution == Conflict.Resolution.RESCHEDULED))
+        fresh = (score, start, end, finding.path)
+        if comes_back or fresh != (conflict.score, conflict.overlap_start, conflict.overlap_end, conflict.path):
+            conflict.score, conflict.severity = score, severity_label(score)
+            conflict.overlap_start, conflict.overlap_end, conflict.path = start, end, finding.path
+            conflict.reason = finding.reason()
+            if comes_back:
+                conflict.status, conflict.resolution = Conflict.Status.OPEN, ""
+                conflict.settled_at = conflict.settled_by = None
+                reopened.append(conflict)
+            touched.append(conflict)
+    if new_rows:
+        created = Conflict.objects.bulk_create(new_rows)
+        if not all(c.pk for c in created):  # backends without RETURNING on bulk insert
+            created = list(Conflict.objects.filter(detected_at=now, change__in=[c.change for c in new_rows]))
+        ConflictEntry.objects.bulk_create([
+            ConflictEntry(conflict=c, kind=ConflictEntry.Kind.DETECTED, text=c.reason, at=now) for c in created])
+    if touched:
+        Conflict.objects.bulk_update(touched, ["score", "severity", "overlap_start", "overlap_end", "path",
+                                               "reason", "status", "resolution", "settled_at", "settled_by"])
+        ConflictEntry.objects.bulk_create([
+            ConflictEntry(conflict=c, kind=ConflictEntry.Kind.REOPENED, at=now,
+                          text=f"The collision is back: {c.reason}") for c in reopened])
+    gone = [c for key, c in stored.items() if key not in found and c.is_unsettled]
+    for conflict in gone:
+        if conflict.change.status in Change.LIVE and _target_live(conflict) and not _still_overlaps(conflict):
+            conflict.status, conflict.resolution = Conflict.Status.RESOLVED, Conflict.Resolution.RESCHEDULED
+        else:
+            conflict.status, conflict.resolution = Conflict.Status.WITHDRAWN, ""
+        conflict.settled_at, conflict.settled_by = now, by
+        settled += 1
+    if gone:
+        Conflict.objects.bulk_update(gone, ["status", "resolution", "settled_at", "settled_by"])
+        ConflictEntry.objects.bulk_create([
+            ConflictEntry(conflict=c, author=by, at=now, kind=(
+                ConflictEntry.Kind.RESOLVED if c.status == Conflict.Status.RESOLVED else ConflictEntry.Kind.WITHDRAWN),
+                text=("Resolved by itself: the windows no longer overlap." if c.status == Conflict.Status.RESOLVED
+                      else "Withdrawn by itself: " + _why_gone(c)))
+            for c in gone])
+    if notify and (created or reopened):
+        to_announce = [c.pk for c in [*created, *reopened]]
+        transaction.on_commit(lambda: announce_conflict(to_announce, now))
+    return len(created), len(reopened), settled
+
+
+def _target_live(conflict):
+    if conflict.kind == Conflict.Kind.EVENT:
+        return conflict.event.status == Event.Status.SCHEDULED
+    return True
+
+
+def _why_gone(conflict):
+    if conflict.change.status not in Change.LIVE:
+        return f"the change is {conflict.change.get_status_display().lower()}."
+    if conflict.kind == Conflict.Kind.EVENT and conflict.event.status != Event.Status.SCHEDULED:
+        return "the event is cancelled."
+    return "the change no longer touches anything the other side depends on."
+
+
+# --- the full scan --------------------------------------------------------------------------
+
+def _fetch(sql, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _grouped(rows):
+    groups = defaultdict(list)
+    for owner, service in rows:
+        groups[owner].append(service)
+    return groups
+
+
+def sweep_pairs(changes, guards, dependents, dependencies):
+    """The interval sweep: every (change_id, kind, guard_id) whose windows overlap and whose services meet.
+
+    changes: [(id, start, end, service_ids)]; guards: [(kind, id, start, end, service_ids, org_wide)].
+    dependents / dependencies: {service: frozenset(itself and its transitive dependents /
+    dependencies)}. Starts and ends only need to compare with each other (datetimes, or
+    the ISO strings SQLite returns), never to be computed with.
+    """
+    def closure(table, services):
+        if len(services) == 1:
+            return table.get(services[0]) or frozenset(services)
+        acc = set()
+        for s in services:
+            acc |= table.get(s) or {s}
+        return acc
+
+    items = [(c[1], 0, i) for i, c in enumerate(changes)] + [(g[2], 1, i) for i, g in enumerate(guards)]
+    items.sort()
+    ending = []  # heap of (end, kind, index)
+    active_changes = {}  # service -> set(change index)
+    active_change_ids = set()
+    active_guards = {}  # service -> set(guard index)
+    active_org_wide = set()
+    pairs = set()
+    for start, kind, i in items:
+        while ending and ending[0][0] <= start:
+            _end, k, j = heapq.heappop(ending)
+            if k == 0:
+                active_change_ids.discard(j)
+                for s in changes[j][3]:
+                    bucket = active_changes[s]
+                    bucket.discard(j)
+                    if not bucket:
+                        del active_changes[s]
+            elif guards[j][5]:
+                active_org_wide.discard(j)
+            else:
+                for s in guards[j][4]:
+                    bucket = active_guards[s]
+                    bucket.discard(j)
+                    if not bucket:
+                        del active_guards[s]
+        if kind == 0:
+            cid, _s, end, services = changes[i]
+            if active_guards:
+                for s in active_guards.keys() & closure(dependents, services):
+                    for j in active_guards[s]:
+                        pairs.add((cid, guards[j][0], guards[j][1]))
+            for j in active_org_wide:
+                pairs.add((cid, guards[j][0], guards[j][1]))
+            for s in services:
+                active_changes.setdefault(s, set()).add(i)
+            active_change_ids.add(i)
+            heapq.heappush(ending, (end, 0, i))
+        else:
+            gkind, gid, _s, end, services, org_wide = guards[i]
+            if org_wide:
+                for j in active_change_ids:
+                    pairs.add((changes[j][0], gkind, gid))
+                active_org_wide.add(i)
+            else:
+                if active_changes:
+                    for s in active_changes.keys() & closure(dependencies, services):
+                        for j in active_changes[s]:
+                            pairs.add((changes[j][0], gkind, gid))
+                for s in services:
+                    active_guards.setdefault(s, set()).add(i)
+            heapq.heappush(ending, (end, 1, i))
+    return pairs
+
+
+def scan_pairs(since=None):
+    """Load every window (ending after `since`, if given) and sweep. Returns (pairs, stats)."""
+    c_t, e_t, f_t = Change._meta.db_table, Event._meta.db_table, FreezeWindow._meta.db_table
+    cs_t, es_t = Change.services.through._meta.db_table, Event.services.through._meta.db_table
+    fs_t = FreezeWindow.services.through._meta.db_table
+    statuses = list(SCANNED_CHANGE_STATUSES)
+    marks = ", ".join(["%s"] * len(statuses))
+    after = ' AND "end" > %s' if since is not None else ""
+    tail = [since] if since is not None else []
+    change_rows = _fetch(f'SELECT id, start, "end" FROM {c_t} WHERE status IN ({marks}){after}', [*statuses, *tail])
+    change_services = _grouped(_fetch(f"SELECT change_id, service_id FROM {cs_t}"))
+    event_rows = _fetch(f'SELECT id, guard_start, "end" FROM {e_t} WHERE status = %s{after}',
+                        [Event.Status.SCHEDULED, *tail])
+    event_services = _grouped(_fetch(f"SELECT event_id, service_id FROM {es_t}"))
+    freeze_rows = _fetch(f'SELECT id, start, "end", org_wide FROM {f_t} WHERE 1 = 1{after}', tail)
+    freeze_services = _grouped(_fetch(f"SELECT freezewindow_id, service_id FROM {fs_t}"))
+
+    edges = _fetch(f"SELECT service_id, depends_on_id FROM {ServiceDependency._meta.db_table}")
+    down, up = defaultdict(list), defaultdict(list)
+    for service, depends_on in edges:
+        down[service].append(depends_on)
+        up[depends_on].append(service)
+    dependents, dependencies = closures(up), closures(down)
+
+    changes = [(cid, start, end, change_services.get(cid, ())) for cid, start, end in change_rows]
+    guards = [(Conflict.Kind.EVENT, eid, start, end, event_services.get(eid, ()), False)
+              for eid, start, end in event_rows]
+    guards += [(Conflict.Kind.FREEZE, fid, start, end, freeze_services.get(fid, ()), bool(org_wide))
+               for fid, start, end, org_wide in freeze_rows]
+    pairs = sweep_pairs(changes, guards, dependents, dependencies)
+    stats = {"changes": len(changes), "events": len(event_rows), "freezes": len(freeze_rows),
+             "services": len(set(down) | set(up)), "edges": len(edges), "conflicts": len(pairs)}
+    return pairs, stats
+
+
+def _path_for(change_services, target_services, dependencies_graph):
+    """Shortest chain from one of the target's services down to one of the change's services."""
+    from liaison.org.services import dependency_path
+
+    best = None
+    for t in target_services:
+        for s in change_services:
+            chain = [t] if t == s else dependency_path(dependencies_graph, t, s)
+            if chain and (best is None or len(chain) < len(best)):
+                best = chain
+    return best or []
+
+
+def full_scan(now, since=None, notify=True):
+    """Find every conflict from scratch and reconcile the stored ones. Returns the scan's stats.
+
+    Existing conflicts whose path is still valid keep it; paths (a graph walk each) are
+    computed only for new conflicts, so a steady-state scan costs little beyond the sweep.
+    """
+    pairs, stats = scan_pairs(since)
+    existing = Conflict.objects.all()
+    if since is not None:
+        existing = existing.filter(change__end__gt=since)
+    stored = {_key(c): c for c in existing.only(
+        "id", "kind", "change_id", "event_id", "freeze_id", "status", "resolution", "score", "path")}
+    # Only what is new, back, gone or may have changed severity needs the full reconciliation.
+    needs = {key for key in pairs if key not in stored or not stored[key].is_unsettled}
+    needs |= {key for key, c in stored.items() if key not in pairs and c.is_unsettled}
+    soon_changes = set(Change.objects.filter(start__lte=now + SOON, end__gt=now).values_list("pk", flat=True))
+    needs |= {key for key in pairs if key[0] in soon_changes}
+    stats["to_reconcile"] = len(needs)
+    if not needs:
+        stats.update(created=0, reopened=0, settled=0)
+        return stats
+    change_ids = {k[0] for k in needs}
+    changes = Change.objects.select_related("team").prefetch_related("services").in_bulk(change_ids)
+    events = Event.objects.select_related("team").prefetch_related("services").in_bulk(
+        {k[2] for k in needs if k[1] == Conflict.Kind.EVENT})
+    freezes = FreezeWindow.objects.prefetch_related("services").in_bulk(
+        {k[2] for k in needs if k[1] == Conflict.Kind.FREEZE})
+    from liaison.org.services import dependency_edges
+
+    graph = dependency_edges()
+    all_names = {}
+    findings = []
+    for key in needs:
+        if key not in pairs:
+            continue
+        change_id, kind, target_id = key
+        change = changes[change_id]
+        target = events[target_id] if kind == Conflict.Kind.EVENT else freezes[target_id]
+        if key in stored and stored[key].is_unsettled and stored[key].path:
+            path_names = stored[key].path
+        elif kind == Conflict.Kind.FREEZE and target.org_wide:
+            path_names = []
+        else:
+            chain = _path_for([s.pk for s in change.services.all()], [s.pk for s in target.services.all()], graph)
+            missing = set(chain) - set(all_names)
+            if missing:
+                all_names.update(_names(missing))
+            path_names = [all_names.get(pk, str(pk)) for pk in chain]
+        findings.append(Finding(change, kind, target, path_names, now))
+    created = reopened = settled = 0
+    affected = Conflict.objects.filter(pk__in=[stored[k].pk for k in needs if k in stored])
+    c, r, s = reconcile(findings, affected, now, notify=notify)
+    created, reopened, settled = created + c, reopened + r, settled + s
+    stats.update(created=created, reopened=reopened, settled=settled)
+    return stats
