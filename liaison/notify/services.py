@@ -1,0 +1,219 @@
+"""The outbox: `notify()` is the only way any domain tells a person something;
+`deliver_pending()` (the `notify.deliver` sweep) sends what is due.
+
+Delivery semantics — the choice, and why
+========================================
+SMTP and the database cannot commit together, so one side of "exactly once" has to
+give. We choose **at-least-once with a stable Message-ID**, never "at most once":
+
+* Two sweeps never send the same row. Each row is claimed in its own short transaction
+  with ``SELECT ... FOR UPDATE SKIP LOCKED`` (PostgreSQL): a second worker skips it.
+  On SQLite the connection's IMMEDIATE transaction mode takes the write lock at BEGIN,
+  so two workers queue instead of interleaving.
+* The row is marked sent in the *same* transaction that holds its lock, right after
+  the SMTP server accepted the message. If the worker dies between the server's "250 OK"
+  and COMMIT, the transaction rolls back, the lock is released and the row is still
+  pending: a later sweep sends it again, with the same ``Message-ID`` (derived from the
+  row id). Mail clients, list servers and our own ingest treat two messages with one
+  Message-ID as one message, so the only cost of that narrow window is a duplicate that
+  is recognisably the same message.
+* The alternative — commit "sent" before sending — would lose the reminder for good on
+  a crash, and a reminder nobody receives is the failure this product exists to avoid.
+
+Preferences are applied at delivery, not at creation: creating a notification costs
+one INSERT on the hot path (a request created through the API), and a person who turns
+a kind off after a reminder was queued does not get it. A turned-off row is kept as
+"suppressed" so the history shows it was due.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Notification, NotificationPreference
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+BATCH_LIMIT = 200
+
+
+def notify(recipients, *, kind, subject, body="", link="", dedupe_key, now, channel=Notification.Channel.EMAIL,
+           due_at=None):
+    """Queue one notification per recipient; idempotent by `dedupe_key`.
+
+    `recipients` are Persons or person ids (ids save a query on hot paths); duplicates
+    and None are ignored. The stored key is "<dedupe_key>:<recipient id>:<channel>", so
+    calling this again — from a retried sweep, a second worker, a double click — creates
+    nothing new (INSERT ... ON CONFLICT DO NOTHING). One query, whatever the number of
+    recipients. Returns the number of recipients asked for.
+    """
+    rows = message_rows(recipients, kind=kind, subject=subject, body=body, link=link, dedupe_key=dedupe_key,
+                        now=now, channel=channel, due_at=due_at)
+    queue(rows)
+    return len(rows)
+
+
+def message_rows(recipients, *, kind, subject, body="", link="", dedupe_key, now,
+                 channel=Notification.Channel.EMAIL, due_at=None):
+    """Unsaved Notification rows for `recipients` (see notify); pass many batches to queue()."""
+    ids = []
+    for r in recipients:
+        pk = getattr(r, "pk", r)
+        if pk is not None and pk not in ids:
+            ids.append(pk)
+    return [Notification(recipient_id=pk, kind=kind, channel=channel, subject=subject[:300], body=body,
+                         link=link, dedupe_key=f"{dedupe_key}:{pk}:{channel}"[:255], created_at=now,
+                         due_at=due_at or now)
+            for pk in ids]
+
+
+def queue(rows, batch_size=1000):
+    """Insert unsaved Notification rows, ignoring any whose dedupe key already exists.
+
+    Sweeps that notify thousands of people at once use this: one INSERT per batch.
+    """
+    if rows:
+        Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=batch_size)
+
+
+# --- preferences -------------------------------------------------------------------
+
+def set_preference(person, kind, mode):
+    """Set `person`'s mode ("immediate" or "off") for `kind` (exact, dotted prefix or "*")."""
+    if mode not in NotificationPreference.Mode.values:
+        raise ValidationError({"mode": f"Mode must be one of {', '.join(NotificationPreference.Mode.values)}."})
+    kind = (kind or "").strip()
+    if not kind:
+        raise ValidationError({"kind": "Say which kind of notification ('*' for all)."})
+    pref, _ = NotificationPreference.objects.update_or_create(person=person, kind=kind, defaults={"mode": mode})
+    return pref
+
+
+def preferences_of(person):
+    return dict(NotificationPreference.objects.filter(person=person).values_list("kind", "mode"))
+
+
+def _mode_for(prefs, kind):
+    """The most specific preference for `kind`: exact, then each dotted prefix, then '*'."""
+    parts = kind.split(".")
+    for n in range(len(parts), 0, -1):
+        mode = prefs.get(".".join(parts[:n]))
+        if mode:
+            return mode
+    return prefs.get("*", NotificationPreference.Mode.IMMEDIATE)
+
+
+def wants(person, kind):
+    """Whether `person` receives notifications of `kind` now."""
+    return _mode_for(preferences_of(person), kind) != NotificationPreference.Mode.OFF
+
+
+# --- delivery ----------------------------------------------------------------------
+
+def build_email(notification):
+    """The email for a notification: stable Message-ID, marked as automatic mail."""
+    body = notification.body
+    if notification.link:
+        body = f"{body}\n\n{settings.SITE_URL}{notification.link}".lstrip()
+    return EmailMessage(
+        subject=notification.subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient.email],
+        headers={
+            "Message-ID": notification.message_id,
+            "Auto-Submitted": "auto-generated",  # RFC 3834: autoresponders must not answer
+            "X-Loop": f"liaison@{settings.LIAISON_MAIL_DOMAIN}",
+            "X-Liaison-Kind": notification.kind,
+        },
+    )
+
+
+def _claim_next(now, after_id):
+    """Lock the next due pending row (skipping rows another worker holds), or None."""
+    return (Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient")
+            .filter(state=Notification.State.PENDING, due_at__lte=now, id__gt=after_id)
+            .order_by("id").first())
+
+
+def _mark_sent(notification, now):
+    notification.state = Notification.State.SENT
+    notification.sent_at = now
+    notification.attempts += 1
+    notification.last_error = ""
+    notification.save(update_fields=["state", "sent_at", "attempts", "last_error"])
+
+
+def _mark_failed_attempt(notification, now, error):
+    notification.attempts += 1
+    notification.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if notification.attempts >= MAX_ATTEMPTS:
+        notification.state = Notification.State.FAILED
+    else:  # back off: 2, 4, 8, 16 minutes
+        notification.due_at = now + timedelta(minutes=2 ** notification.attempts)
+    notification.save(update_fields=["state", "attempts", "last_error", "due_at"])
+
+
+def deliver_pending(now, limit=BATCH_LIMIT, connection=None):
+    """Send due pending notifications, each in its own locked transaction.
+
+    Rules: a row is sent at most once by concurrent sweeps (row lock, skip locked); a
+    crash after the send and before the commit leaves the row pending, so it is sent
+    again with the same Message-ID (see the module docstring); a recipient who turned
+    the kind off gets nothing and the row becomes "suppressed"; a deactivated recipient
+    likewise; a failed send is retried with back-off, up to MAX_ATTEMPTS, then "failed".
+    Returns {"sent": n, "suppressed": n, "failed": n}.
+    """
+    counts = {"sent": 0, "suppressed": 0, "failed": 0}
+    prefs_cache = {}
+    mail = connection or get_connection(fail_silently=False)
+    last_id = 0
+    if connection is None:
+        mail.open()  # one SMTP session for the whole batch
+    try:
+        for _ in range(limit):
+            with transaction.atomic():
+                n = _claim_next(now, last_id)
+                if n is None:
+                    break
+                last_id = n.pk
+                if n.recipient_id not in prefs_cache:
+                    prefs_cache[n.recipient_id] = preferences_of(n.recipient)
+                off = _mode_for(prefs_cache[n.recipient_id], n.kind) == NotificationPreference.Mode.OFF
+                if off or not n.recipient.is_active or not n.recipient.email:
+                    n.state = Notification.State.SUPPRESSED
+                    n.save(update_fields=["state"])
+                    counts["suppressed"] += 1
+                    continue
+                try:
+                    mail.send_messages([build_email(n)])
+                except Exception as error:  # any backend error: retry later, never lose the row
+                    log.warning("notification %s not sent: %s", n.pk, error)
+                    _mark_failed_attempt(n, now, error)
+                    counts["failed"] += 1
+                    continue
+                # Between here and COMMIT is the at-least-once window (module docstring).
+                _mark_sent(n, now)
+                counts["sent"] += 1
+    finally:
+        if connection is None:
+            mail.close()
+    return counts
+
+
+def deliver_due(now):
+    """The `notify.deliver` sweep: send until nothing due is left (in bounded batches)."""
+    total = {"sent": 0, "suppressed": 0, "failed": 0}
+    while True:
+        counts = deliver_pending(now or timezone.now())
+        for key, value in counts.items():
+            total[key] += value
+        if sum(counts.values()) < BATCH_LIMIT:
+            return total
