@@ -6,3 +6,6 @@ class NotifyConfig(AppConfig):
 
     name = "liaison.notify"
     label = "notify"
+
+    def ready(self):
+        from . import sweeps  # noqa: F401 - registers notify.deliver

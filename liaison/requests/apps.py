@@ -7,3 +7,6 @@ class RequestsConfig(AppConfig):
     name = "liaison.requests"
     label = "requests"
     verbose_name = "Requests"
+
+    def ready(self):
+        from . import sweeps  # noqa: F401 - registers requests.reminders
