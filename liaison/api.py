@@ -81,3 +81,7 @@ def on_unauthenticated(request, exc):
 from liaison.org.api import router as org_router  # noqa: E402
 
 api.add_router("/", org_router)
+
+from liaison.network.api import router as network_router  # noqa: E402
+
+api.add_router("/", network_router)

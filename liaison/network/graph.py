@@ -26,6 +26,7 @@ milliseconds with nothing to warm up or invalidate, so it is what the pages use.
 """
 
 import heapq
+import itertools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -113,7 +114,7 @@ def warm_path(source_id, target_id, today, *, threshold=STRONG_TIE, max_hops=MAX
         return None
     cost, people = best
     bound = layers["s"] + layers["t"] + 1
-    strengths = [graph.edges[a, b]["strength"] for a, b in zip(people, people[1:], strict=False)]
+    strengths = [graph.edges[a, b]["strength"] for a, b in itertools.pairwise(people)]
     return PathResult(people=people, cost=cost, proven_best=cost <= bound, loaded_nodes=graph.number_of_nodes(),
                       queries=queries, strengths=strengths)
 
@@ -201,7 +202,7 @@ def explained_path(source, target, today):
         return None
     people = Person.objects.in_bulk(result.people)
     chain = [people[pk] for pk in result.people]
-    steps = [explain_step(a, b, today) for a, b in zip(chain, chain[1:], strict=False)]
+    steps = [explain_step(a, b, today) for a, b in itertools.pairwise(chain)]
     return {"people": chain, "steps": steps, "proven_best": result.proven_best, "cost": round(result.cost, 2)}
 
 

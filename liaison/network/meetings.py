@@ -9,8 +9,7 @@ far is flagged — on the pair page, the team network page and (through
 """
 
 from collections import defaultdict
-from datetime import datetime, time, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, time, timedelta
 
 import icalendar
 import recurring_ical_events
@@ -65,7 +64,7 @@ def add_occurrence(series, *, starts_at, by, ends_at=None, title=""):
     _require_manager(by, series)
     if ends_at and ends_at <= starts_at:
         raise ValidationError({"ends_at": "A meeting ends after it starts."})
-    key = starts_at.astimezone(dt_timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    key = starts_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     occurrence, _ = Occurrence.objects.update_or_create(
         series=series, recurrence_key=key, defaults={"starts_at": starts_at, "ends_at": ends_at, "title": title})
     return occurrence
@@ -187,10 +186,10 @@ def import_ical(series, data, *, by, now=None, past_days=730, future_days=365):
     for event in events:
         if str(event.get("UID")) != uid:
             continue
-        starts = _as_datetime(event.decoded("DTSTART"), dt_timezone.utc)
-        ends = _as_datetime(event.decoded("DTEND"), dt_timezone.utc) if event.get("DTEND") else None
+        starts = _as_datetime(event.decoded("DTSTART"), UTC)
+        ends = _as_datetime(event.decoded("DTEND"), UTC) if event.get("DTEND") else None
         original = event.decoded("RECURRENCE-ID") if event.get("RECURRENCE-ID") else event.decoded("DTSTART")
-        key = _as_datetime(original, dt_timezone.utc).astimezone(dt_timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        key = _as_datetime(original, UTC).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
         cancelled = str(event.get("STATUS", "")).upper() == "CANCELLED"
         fields = {"starts_at": starts, "ends_at": ends, "cancelled": cancelled,
                   "title": str(event.get("SUMMARY", ""))[:300]}

@@ -5,7 +5,7 @@ Tie strength
 A tie is the relationship between two people, one row per unordered pair (`person_low`
 has the smaller id). Its strength is a decaying score of the interactions between them:
 
-    strength(now) = Σ  KIND_WEIGHTS[kind] × 0.5 ** ((now − date) / HALF_LIFE_DAYS)
+    strength(now) = Σ  KIND_WEIGHTS[kind] * 0.5 ** ((now - date) / HALF_LIFE_DAYS)
 
 so each interaction counts for its kind's weight on the day it happens and for half of
 that HALF_LIFE_DAYS (90) days later: many, recent and deep interactions (an exchange,
@@ -128,6 +128,9 @@ class InteractionParticipant(models.Model):
         constraints = [models.UniqueConstraint(fields=["interaction", "person"], name="unique_participant")]
         indexes = [models.Index(fields=["person", "interaction"])]
 
+    def __str__(self):
+        return f"{self.person_id} in {self.interaction_id}"
+
 
 class TieQuerySet(models.QuerySet):
     def visible_to(self, user):
@@ -170,7 +173,7 @@ class Tie(models.Model):
         ]
 
     def __str__(self):
-        return f"tie {self.person_low_id}–{self.person_high_id}"
+        return f"tie {self.person_low_id}-{self.person_high_id}"
 
     def strength(self, today):
         return decay(self.score, max(0, (today - self.as_of).days))

@@ -217,9 +217,9 @@ def record_interaction_from(kind, people, when, source_key):
         return existing
 
 
-def ties_of(person, today):
-    """[(tie, other Person, strength)] of one person, strongest first."""
-    ties = list(Tie.objects.of(person.pk))
+def ties_of(person, today, viewer):
+    """[(tie, other Person, strength)] of one person, strongest first, as `viewer` may see them."""
+    ties = list(Tie.objects.visible_to(viewer).of(person.pk))
     others = Person.objects.in_bulk([t.other(person.pk) for t in ties])
     rows = [(t, others[t.other(person.pk)], t.strength(today)) for t in ties if t.other(person.pk) in others]
     rows.sort(key=lambda r: -r[2])

@@ -1,14 +1,13 @@
 """Two offices that depend on each other (seed 000): HQ's platform team and a remote team."""
 
-from datetime import date, datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
 from liaison.network import services
 from tests.factories import MembershipFactory, PersonFactory, ServiceFactory, TeamFactory
 
-NOW = datetime(2026, 3, 2, 12, 0, tzinfo=dt_timezone.utc)
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 2)
 
 

@@ -1,3 +1,4 @@
+import itertools
 from datetime import timedelta
 
 from liaison.network import graph
@@ -36,7 +37,7 @@ def test_the_warmer_chain_wins_among_equal_lengths(world, meet):
 def test_a_long_chain_is_found_and_matches_the_cached_graph(db, meet):
     teams = [TeamFactory() for _ in range(8)]
     chain = [person(f"P{i} Chain", teams[i]) for i in range(8)]
-    for a, b in zip(chain, chain[1:], strict=False):
+    for a, b in itertools.pairwise(chain):
         meet(a, [b], TODAY, kind=Kind.ONE_ON_ONE)
     shortcut = PersonFactory(name="Shortcut")
     MembershipFactory(person=shortcut, team=TeamFactory())

@@ -54,7 +54,8 @@ def test_incremental_score_equals_the_sum_whatever_the_order(world, meet):
     kinds = [Kind.MEETING, Kind.EXCHANGE, Kind.THANKS, Kind.ONE_ON_ONE, Kind.VISIT]
     for day, kind in zip(days, kinds, strict=True):
         meet(world["ana"], [world["raj"]], day, kind=kind)
-    expected = sum(KIND_WEIGHTS[k] * 0.5 ** ((TODAY - d).days / HALF_LIFE_DAYS) for d, k in zip(days, kinds, strict=True))
+    expected = sum(KIND_WEIGHTS[k] * 0.5 ** ((TODAY - d).days / HALF_LIFE_DAYS)
+                   for d, k in zip(days, kinds, strict=True))
     tie = services.tie_between(world["ana"].pk, world["raj"].pk)
     assert tie.strength(TODAY) == pytest.approx(expected)
     assert Tie.objects.strong(TODAY).filter(pk=tie.pk).exists() == (expected >= 1.5)
