@@ -1,0 +1,51 @@
+"""The demo enterprise, built step by step.
+
+A step is a function `step(rng, enterprise, now)`:
+- `rng` is a random.Random seeded from the demo's seed *and the step's name*, so a step
+  draws the same numbers whatever steps run before it: adding a step never changes
+  the data of the others.
+- `enterprise` (enterprise.Enterprise) carries what earlier steps built: the org plan,
+  teams by name, the story's people by key (enterprise.person("pm_lead")), the story's
+  services by name, and `counts` for the summary. A step adds what it makes.
+- `now` is the demo's present; a step that makes history (requests, agendas,
+  interactions over the past two years) dates it relative to `now`, never to the clock.
+
+To add a step (e.g. demo requests): write `liaison/demo/requests.py` with
+`def build_requests(rng, enterprise, now): ...` calling the domain's services or bulk
+operations, then append ("requests", requests.build_requests) to STEPS. Report
+progress with enterprise.report(label, done, total) when a step is long, and record
+what it made in enterprise.counts (printed by `liaison demo`).
+"""
+
+import random
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import catalogue, enterprise
+
+DEFAULT_PEOPLE = 600
+DEFAULT_SEED = 1
+MAX_PEOPLE = 50_000
+
+STEPS = [
+    ("org chart", enterprise.build_org),
+    ("accounts", enterprise.build_accounts),
+    ("service catalogue", catalogue.build_services),
+]
+
+
+def build_demo(*, people=DEFAULT_PEOPLE, seed=DEFAULT_SEED, now=None, progress=None, steps=None):
+    """Build the demo enterprise in one transaction; returns the Enterprise.
+
+    progress: optional callable(label, done, total), called as steps and long steps advance.
+    """
+    now = now or timezone.now()
+    result = enterprise.Enterprise(size=people, seed=seed, progress=progress)
+    steps = STEPS if steps is None else steps
+    with transaction.atomic():
+        for number, (name, step) in enumerate(steps):
+            result.report("steps", number, len(steps))
+            step(random.Random(f"{seed}:{name}"), result, now)
+        result.report("steps", len(steps), len(steps))
+    return result
