@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router, Schema
 from ninja.pagination import paginate
+from ninja.responses import Status
 
 from liaison.org.models import Person, Team
 from liaison.org.schemas import Invalid, Message, Pages, Text
@@ -220,7 +221,7 @@ def create_interaction(request, payload: InteractionIn):
     interaction = services.log_interaction(request.auth, kind=payload.kind, occurred_on=payload.occurred_on,
                                            participants=payload.participants, note=payload.note,
                                            now=timezone.now())
-    return 201, _interaction(interaction, request.auth)
+    return Status(201, _interaction(interaction, request.auth))
 
 
 @router.get("/network/people/{int:person_id}/ties", response={200: list[TieOut], **READ})
@@ -310,7 +311,7 @@ def my_homework(request):
 @router.post("/network/homework", response={201: HomeworkOut, **WRITE})
 def start_homework(request, payload: HomeworkIn):
     plan = services.start_homework(request.auth, colleague=payload.colleague, goal=payload.goal, now=timezone.now())
-    return 201, _plan(plan)
+    return Status(201, _plan(plan))
 
 
 @router.post("/network/homework/{int:plan_id}/steps", response={200: HomeworkOut, **WRITE})
@@ -348,7 +349,7 @@ def create_series(request, payload: SeriesIn):
     expected = _teams_by_slug(request.auth, payload.expected_teams, "expected_teams")
     series = meetings.create_series(name=payload.name, owner_team=owner, expected_teams=expected, by=request.auth,
                                     miss_threshold=payload.miss_threshold, now=timezone.now())
-    return 201, _series(series)
+    return Status(201, _series(series))
 
 
 @router.get("/network/meetings/{int:series_id}", response={200: SeriesDetail, **READ})

@@ -91,8 +91,7 @@ def resolve_people(values, field="participants"):
 
 # --- interactions and ties ----------------------------------------------------------------
 
-def _validate_interaction(author, kind, occurred_on, people, note, now):
-    errors = {}
+def _validate_interaction(author, kind, occurred_on, people, note, now, errors):
     if kind not in Kind.values:
         errors["kind"] = f"Unknown kind {kind!r}; one of {', '.join(Kind.values)}."
     today = timezone.localdate(now)
@@ -102,8 +101,10 @@ def _validate_interaction(author, kind, occurred_on, people, note, now):
         errors["occurred_on"] = f"{occurred_on} is in the future: log an interaction once it has happened."
     elif occurred_on < EPOCH:
         errors["occurred_on"] = f"{occurred_on} is too long ago."
-    others = [p for p in people if p.pk != author.pk]
-    if not others:
+    others = [p for p in people or () if p.pk != author.pk]
+    if people is None:
+        pass  # unknown people: already reported
+    elif not others:
         errors["participants"] = "Name at least one other person: an interaction with only yourself is not a tie."
     elif len(others) > MAX_PARTICIPANTS:
         errors["participants"] = f"At most {MAX_PARTICIPANTS} people per interaction."
@@ -173,8 +174,12 @@ def log_interaction(author, *, kind, occurred_on, participants, note="", now=Non
     """
     now = now or timezone.now()
     note = (note or "").strip()
-    people = resolve_people(participants)
-    others = _validate_interaction(author, kind, occurred_on, people, note, now)
+    errors, people = {}, None
+    try:
+        people = resolve_people(participants)
+    except ValidationError as exc:
+        errors.update({field: " ".join(messages) for field, messages in exc.message_dict.items()})
+    others = _validate_interaction(author, kind, occurred_on, people, note, now, errors)
     interaction = Interaction.objects.create(author=author, kind=kind, occurred_on=occurred_on,
                                              note=note, created_at=now, source_key=source_key)
     InteractionParticipant.objects.bulk_create(

@@ -1,5 +1,4 @@
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,6 @@ from liaison.network.models import Attendance, Occurrence
 from tests.network.conftest import NOW
 
 ICS = (Path(__file__).parent / "fixtures" / "outlook_ops_sync.ics").read_bytes()
-UTC = dt_timezone.utc
 
 
 @pytest.fixture
