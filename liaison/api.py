@@ -85,3 +85,7 @@ api.add_router("/", org_router)
 from liaison.network.api import router as network_router  # noqa: E402
 
 api.add_router("/", network_router)
+
+from liaison.agenda.api import router as agenda_router  # noqa: E402
+
+api.add_router("/", agenda_router)

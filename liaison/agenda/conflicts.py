@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF002 -- typographic dashes, minus and times signs are meant for readers
 """Conflict detection: which changes collide with which customer events and freeze windows.
 
 The rule. A change C (services S_C, window [start, end)) collides with
@@ -111,7 +112,7 @@ def _walk_sql(service_ids, downward):
     placeholders = ", ".join(["%s"] * len(service_ids))
     sql = f"""
         WITH RECURSIVE walk(id, parent, depth) AS (
-            SELECT id, NULL, 0 FROM {Service._meta.db_table} WHERE id IN ({placeholders})
+            SELECT id, CAST(NULL AS BIGINT), 0 FROM {Service._meta.db_table} WHERE id IN ({placeholders})
             UNION
             SELECT d.{next_col}, d.{start_col}, w.depth + 1
             FROM {dep} d JOIN walk w ON d.{start_col} = w.id
@@ -140,7 +141,7 @@ def _chain(parents, node):
 
 
 def path_words(names):
-    """['Webinar Platform', 'Video', 'Network'] → 'Webinar Platform, which depends on Video, which depends on Network'."""
+    """['Webinar', 'Video', 'Network'] → 'Webinar, which depends on Video, which depends on Network'."""
     return ", which depends on ".join(names)
 
 

@@ -1,3 +1,4 @@
+
 """Agenda forms: parse and shape input only; the rules live in services.py.
 
 Dates are typed as wall-clock times in the chosen time zone (datetime-local inputs), so

@@ -1,3 +1,4 @@
+
 """iCalendar (RFC 5545) feeds, written with the `icalendar` package.
 
 Each change, event and freeze window is one VEVENT whose UID never changes (the item's

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 -- typographic dashes, minus and times signs are meant for readers
 """The agenda: what service teams plan to change, what customer teams plan to do, and where they collide.
 
 Times are stored in UTC; each item also keeps the time zone it was planned in, so it can
@@ -138,6 +139,9 @@ class Reschedule(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
+    def __str__(self):
+        return f"{self.change} moved to {self.new_start:%Y-%m-%d %H:%M}"
+
 
 class Event(AgendaItem):
     """A customer team's event or commitment, and the services it cannot do without."""
@@ -164,13 +168,13 @@ class Event(AgendaItem):
     class Meta(AgendaItem.Meta):
         indexes = [models.Index(fields=["guard_start", "end"], name="event_guard_window")]
 
-    def get_absolute_url(self):
-        return reverse("agenda:event", args=[self.pk])
-
     def save(self, *args, **kwargs):
         if self.start is not None:
             self.guard_start = self.start - timedelta(hours=self.buffer_hours or 0)
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("agenda:event", args=[self.pk])
 
 
 class FreezeQuerySet(models.QuerySet):
@@ -340,6 +344,9 @@ class ConflictEntry(models.Model):
     class Meta:
         ordering = ["at", "pk"]
         verbose_name_plural = "conflict entries"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on conflict #{self.conflict_id}"
 
 
 def new_feed_key():

@@ -1,3 +1,4 @@
+
 """The scheduling assistant: better windows for a change that collides.
 
 A service desk compares a change with other changes and blackout windows; Liaison also

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 -- typographic dashes, minus and times signs are meant for readers
 """Agenda operations. The pages, the API, the demo and the CLI all call these.
 
 Each operation validates everything before it writes (ValidationError naming the field,
@@ -427,10 +428,9 @@ def create_freeze(*, title, start, end, by, now, services=(), org_wide=False, te
 
 @transaction.atomic
 def delete_freeze(freeze, *, by, now):
-    if freeze.org_wide or freeze.team is None:
-        if not (by and by.is_org_admin):
-            raise PermissionDenied("Only org admins may lift an organisation-wide freeze.")
-    else:
+    if (freeze.org_wide or freeze.team is None) and not (by and by.is_org_admin):
+        raise PermissionDenied("Only org admins may lift an organisation-wide freeze.")
+    if not (freeze.org_wide or freeze.team is None):
         require_member(by, freeze.team, "lift this freeze")
     for conflict in freeze.conflicts.unsettled():
         _settle(conflict, Conflict.Status.WITHDRAWN, "", by, now, "Withdrawn: the freeze was lifted.")
@@ -524,9 +524,8 @@ def withdraw(conflict, *, by, now, text=""):
     """The customer side (or an org admin) says the collision does not matter after all."""
     _require_unsettled(conflict)
     _service, customer = _sides(conflict)
-    if customer is None or not is_member(by, customer):
-        if not (by and by.is_org_admin):
-            raise PermissionDenied("Only the customer team may withdraw this conflict.")
+    if not ((by and by.is_org_admin) or (customer is not None and is_member(by, customer))):
+        raise PermissionDenied("Only the customer team may withdraw this conflict.")
     return _settle(conflict, Conflict.Status.WITHDRAWN, "", by, now,
                    _check_text("text", text, required=False) or "Withdrawn.")
 
@@ -584,13 +583,13 @@ def notice_history(team, viewer, now, months=24):
     minimum = settings.LIAISON_MIN_CHANGE_NOTICE_DAYS
     changes = _announced(team).filter(pk__in=Change.objects.visible_to(viewer).values("pk"))
     buckets = {}
-    for label, low, high in BUCKETS:
+    for n, (_label, low, high) in enumerate(BUCKETS):
         q = Q()
         if low is not None:
             q &= Q(notice_days__gte=low)
         if high is not None:
             q &= Q(notice_days__lt=high)
-        buckets[label] = Count("pk", filter=q)
+        buckets[f"bucket{n}"] = Count("pk", filter=q)
     summary = changes.aggregate(total=Count("pk"), late=Count("pk", filter=Q(notice_days__lt=minimum)),
                                 average=Avg("notice_days"), shortest=Min("notice_days"),
                                 longest=Max("notice_days"), **buckets)
@@ -598,8 +597,10 @@ def notice_history(team, viewer, now, months=24):
     trend = list(changes.filter(start__gte=since).annotate(month=TruncMonth("start")).values("month")
                  .annotate(count=Count("pk"), average=Avg("notice_days"),
                            late=Count("pk", filter=Q(notice_days__lt=minimum))).order_by("month"))
-    peak = max([b for b in (summary[label] for label, *_ in BUCKETS)] or [0]) or 1
-    distribution = [(label, summary[label], round(100 * summary[label] / peak)) for label, *_ in BUCKETS]
+    counts = [summary[f"bucket{n}"] for n in range(len(BUCKETS))]
+    peak = max(counts) or 1
+    distribution = [(label, count, round(100 * count / peak)) for (label, *_), count in zip(BUCKETS, counts,
+                                                                                           strict=True)]
     return {"summary": summary, "distribution": distribution, "trend": trend, "minimum": minimum}
 
 

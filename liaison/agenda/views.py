@@ -1,3 +1,4 @@
+
 """Agenda pages. Thin: parse (forms), call a service, render in the viewer's time zone.
 
 Every object comes through `Model.objects.visible_to(request.user)`: what a person may
@@ -474,7 +475,8 @@ def feed(request, key):
     now = _now()
     changes, events, freezes = services.feed_items(token, now)
     name = f"{token.team or token.person} — Liaison agenda"
-    response = HttpResponse(ical.calendar(name, changes, events, freezes, now), content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(ical.calendar(name, changes, events, freezes, now),
+                            content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="agenda.ics"'
     response["Cache-Control"] = "private, max-age=300"
     response["X-Robots-Tag"] = "noindex"

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF003 -- typographic dashes, minus and times signs are meant for readers
 import datetime as dt
 
 import pytest
