@@ -89,3 +89,7 @@ api.add_router("/", network_router)
 from liaison.agenda.api import router as agenda_router  # noqa: E402
 
 api.add_router("/", agenda_router)
+
+from liaison.requests.api import router as requests_router  # noqa: E402
+
+api.add_router("/", requests_router)
