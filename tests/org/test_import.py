@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from liaison.cli import main as liaison_main
 from liaison.org.importer import ImportReport, OrgImportError, RowError, import_org_csv
@@ -52,6 +53,9 @@ def test_import_creates_people_teams_managers_leads_and_memberships():
     assert leo.manager.email == "ceo@corp.example"
     assert Person.objects.get(email="nina@corp.example").manager == leo
     assert not leo.has_usable_password()
+    assert leo.is_active and not leo.is_staff and not leo.is_superuser and leo.last_login is None
+    assert abs((timezone.now() - leo.date_joined).total_seconds()) < 60
+    assert Membership.objects.get(person=leo).joined_at == leo.date_joined
     network = Team.objects.get(name="Network Group")
     assert network.lead == leo
     assert network.parent.name == "Infrastructure"  # a parent named only as a parent is created
