@@ -482,3 +482,9 @@ def test_revoking_needs_post_and_sign_in(client, login, member):
     assert login(member).get(url).status_code == 405
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_the_403_page_says_why(login, member):
+    response = login(member).get(reverse("import_org"))
+    assert response.status_code == 403
+    assert "Only org admins can import the org chart." in response.content.decode()
