@@ -15,7 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 
 def env(name, default=""):
-    return os.environ.get(name, default)
+    """The variable's value; unset and empty both mean the default."""
+    return os.environ.get(name) or default
 
 
 def envbool(name, default=False):

@@ -1,4 +1,5 @@
 import os
+import sys
 
 from django.conf import settings
 from django.core.management import call_command
@@ -20,7 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, threads, with_worker, **options):
         call_command("collectstatic", interactive=False, verbosity=0)
         gunicorn = [
-            "gunicorn", "liaison.wsgi:application", "--bind", f"{host}:{port}",
+            sys.executable, "-m", "gunicorn", "liaison.wsgi:application", "--bind", f"{host}:{port}",
             "--workers", str(workers), "--threads", str(threads), "--access-logfile", "-",
         ]
         commands = [gunicorn] + ([liaison("worker")] if with_worker else [])
