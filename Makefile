@@ -16,10 +16,12 @@ $(BIN)/liaison: pyproject.toml
 
 install: $(BIN)/liaison  ## create .venv and install Liaison with its test extras
 
+demo: export LIAISON_HTTPS = 0
+demo: export LIAISON_EMAIL_BACKEND ?= django.core.mail.backends.console.EmailBackend
 demo: install  ## set up SQLite, load the demo enterprise if empty, serve with the worker
-	LIAISON_HTTPS=0 $(BIN)/liaison migrate --noinput
-	LIAISON_HTTPS=0 $(BIN)/liaison demo --if-empty --people $(PEOPLE) --seed $(SEED)
-	LIAISON_HTTPS=0 $(BIN)/liaison serve --port $(PORT) --with-worker
+	$(BIN)/liaison migrate --noinput
+	$(BIN)/liaison demo --if-empty --people $(PEOPLE) --seed $(SEED)
+	$(BIN)/liaison serve --port $(PORT) --with-worker
 
 test: install  ## the whole suite: SQLite, then PostgreSQL when reachable; browser tests with Chromium
 	$(BIN)/python tools/run_tests.py
