@@ -112,7 +112,8 @@ def _path(template, directory, member):
 def test_operations_list_covers_the_openapi_document():
     documented = {(method.upper(), path.removeprefix("/api/v1"))
                   for path, item in ninja_api.get_openapi_schema()["paths"].items()
-                  for method in item}
+                  for method, operation in item.items()
+                  if {"directory", "tokens"} & set(operation["tags"])}
     listed = {(method, path.replace("{member}", "{person_id}").replace("{token}", "{token_id}")
                .replace("network-group", "{slug}").replace("vpn", "{slug}").replace("build-farm", "{slug}")
                .replace("/network", "/{other_slug}"))
