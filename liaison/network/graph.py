@@ -20,9 +20,10 @@ layers than `extra_layers` past the first meeting, it returns the best chain loa
 (the best of the chains at most that many hops longer than the shortest).
 
 bench/network_paths.py compares this with a per-process cached adjacency of all strong
-ties (`CachedGraph`, keyed by the day and the newest interaction's id): on 50,000
-people and 2,000,000 interactions the per-query search answers in tens of
-milliseconds with nothing to warm up or invalidate, so it is what the pages use.
+ties (`CachedGraph`, keyed by the day and the newest interaction's id). On 50,000
+people and 2,000,000 interactions (PostgreSQL, 2 cores) the per-query search answered
+in 75 ms median / 128 ms p95, the cached graph took 12 s and 30 MiB to load per process
+and then 187 ms median per query: the per-query search is what the pages use.
 """
 
 import heapq
