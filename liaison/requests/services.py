@@ -221,7 +221,7 @@ def _new_request(*, requester, requester_team_id, service, title, context, need_
                  milestone, status, now, **fields):
     return Request(
         requester=requester, requester_team_id=requester_team_id, service=service,
-        provider_team_id=service.team_id, title=title, context=context, need_by=need_by, due_date=need_by,
+        provider_team=service.team, title=title, context=context, need_by=need_by, due_date=need_by,
         date_kind=date_kind, options=(options or "").strip(), milestone=(milestone or "").strip(),
         status=status, created_at=now, updated_at=now, **fields)
 

@@ -285,7 +285,7 @@ def test_coach_over_the_api(cast, api):
 def test_create_costs_a_fixed_handful_of_queries(cast, api, django_assert_max_num_queries):
     remy = api(cast.remy)
     remy.post("/requests", NEW)  # warm up (token last_used_at)
-    with django_assert_max_num_queries(9) as ctx:
+    with django_assert_max_num_queries(8) as ctx:
         response = remy.post("/requests", NEW)
     assert response.status_code == 201
     statements = [q["sql"].split()[0].upper() for q in ctx.captured_queries]
