@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("liaison.org.urls")),
     path("", include("liaison.network.urls")),
     path("", include("liaison.agenda.urls")),
+    path("", include("liaison.requests.urls")),
+    path("", include("liaison.notify.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
