@@ -2,7 +2,8 @@
 
 - PostgreSQL: TEST_DATABASE_URL, else a local server at 127.0.0.1:5432 (user postgres).
 - Browser tests run on the SQLite pass when a Chromium is installed; the PostgreSQL
-  pass leaves them out (they test pages, not the database), and says so.
+  pass leaves them out (they test pages, not the database). Tests marked `postgres`
+  (row locks, concurrent sweeps) run only in the PostgreSQL pass.
 - Whatever is skipped is named at the end with its reason. With LIAISON_REQUIRE_ALL=1
   any skip — a whole pass or one test — is a failure.
 """
@@ -41,7 +42,8 @@ def main():
     extra = sys.argv[1:]
     skipped, failures = [], []
     workers = ["-n", os.environ.get("LIAISON_TEST_WORKERS", "2")]
-    if run("SQLite", {"DATABASE_URL": ""}, [*workers, *extra]) not in (0, 5):
+    # PostgreSQL-only tests (row locks, concurrent sweeps) run in the PostgreSQL pass.
+    if run("SQLite", {"DATABASE_URL": ""}, [*workers, "-m", "not postgres", *extra]) not in (0, 5):
         failures.append("SQLite pass")
 
     pg_url = os.environ.get("TEST_DATABASE_URL") or LOCAL_PG
