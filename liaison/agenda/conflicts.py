@@ -13,23 +13,22 @@ Two ways to find them, one reconciliation:
 - `check_change`, `check_event`, `check_freeze`, `check_dependency` look at one item, after
   it is created or changed: a recursive SQL query walks the graph from its services, one
   indexed range query finds the overlapping windows. A few milliseconds.
-- `full_scan` looks at everything at once: it loads the windows (raw SQL: 200,000 rows),
-  computes each service's transitive dependents and dependencies once, and sweeps over
-  the windows sorted by start, keeping only the *active* ones indexed by service. Each
-  arrival intersects its closure with the set of services of the active windows of the
-  other kind (a C-level set operation), so the cost is O(n log n + n · active), not the
-  O(n²) of comparing every pair.
+- `full_scan` looks at everything at once: it loads the windows (raw SQL, times as epoch
+  seconds: 200,000 rows without building a datetime), computes each service's transitive
+  dependencies once, and joins through an interval index: change-service links sorted
+  by (service, start), searched for all guards at once with NumPy (see overlap_pairs).
+  O((n + m·k) log n), not the O(n·m) of comparing every pair.
 Both end in `reconcile`, which creates new conflicts, refreshes the ones still there,
 resolves (as "rescheduled") the ones whose windows no longer overlap, withdraws the ones
 that no longer apply for another reason (cancelled, dependency removed), and reopens one
 that comes back after a reschedule. New and reopened conflicts notify both leads.
 """
 
-import heapq
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
 from django.db import connection, transaction
 
 from liaison.org.models import Service, ServiceDependency
@@ -40,6 +39,9 @@ RISK_WEIGHT = {"low": 1, "medium": 2, "high": 3}
 CRITICALITY_WEIGHT = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 FREEZE_CRITICALITY = "high"
 SOON = timedelta(days=7)
+# An event's guarded window is at most 90 days plus a 30-day buffer: a lower bound that
+# lets the database use the guard_start index from both sides.
+LONGEST_GUARD = timedelta(days=90 + 30)
 SCANNED_CHANGE_STATUSES = (*Change.LIVE, Change.Status.DONE)
 
 
@@ -211,9 +213,11 @@ def _findings_for_change(change, now):
     rows = _walk_sql(direct, downward=False)  # the changed services and everything standing on them
     up = _parents(rows)
     affected = list(up)
+    needing = Event.services.through.objects.filter(service_id__in=affected).values("event_id")
     events = (Event.objects.filter(status=Event.Status.SCHEDULED, guard_start__lt=change.end,
-                                   end__gt=change.start, services__in=affected)
-              .distinct().select_related("team").prefetch_related("services"))
+                                   guard_start__gt=change.start - LONGEST_GUARD, end__gt=change.start,
+                                   pk__in=needing)
+              .select_related("team").prefetch_related("services"))
     freezes = (FreezeWindow.objects.overlapping(change.start, change.end)
                .filter(org_wide=True) | FreezeWindow.objects.overlapping(change.start, change.end)
                .filter(services__in=affected)).distinct().prefetch_related("services")
@@ -410,109 +414,128 @@ def _grouped(rows):
     return groups
 
 
-def sweep_pairs(changes, guards, dependents, dependencies):
-    """The interval sweep: every (change_id, kind, guard_id) whose windows overlap and whose services meet.
+def overlap_pairs(c_ids, c_start, c_end, link_change, link_service, guards, dependencies):
+    """Every (change_id, kind, guard_id) whose windows overlap and whose services meet.
 
-    changes: [(id, start, end, service_ids)]; guards: [(kind, id, start, end, service_ids, org_wide)].
-    dependents / dependencies: {service: frozenset(itself and its transitive dependents /
-    dependencies)}. Starts and ends only need to compare with each other (datetimes, or
-    the ISO strings SQLite returns), never to be computed with.
+    An interval index per service, built with NumPy: the change-service links sorted by
+    (service, start); each guard looks up, for each service in its closure, the changes
+    on that service starting in (guard start - longest change, guard end) with one
+    binary search (np.searchsorted over all of them at once), then keeps those that
+    end after the guard starts. O((n + m·k) log n) for n links and m guards with k
+    services in their closures, in C loops, where comparing every pair would be O(n·m).
+
+    c_ids, c_start, c_end: int64 arrays (times as epoch seconds); link_change (index
+    into c_ids) and link_service: one row per change-service link; guards: [(kind, id,
+    start, end, services, org_wide)]; dependencies: {service: frozenset(itself and
+    everything it depends on, transitively)}.
     """
-    def closure(table, services):
-        if len(services) == 1:
-            return table.get(services[0]) or frozenset(services)
-        acc = set()
-        for s in services:
-            acc |= table.get(s) or {s}
-        return acc
-
-    items = [(c[1], 0, i) for i, c in enumerate(changes)] + [(g[2], 1, i) for i, g in enumerate(guards)]
-    items.sort()
-    ending = []  # heap of (end, kind, index)
-    active_changes = {}  # service -> set(change index)
-    active_change_ids = set()
-    active_guards = {}  # service -> set(guard index)
-    active_org_wide = set()
     pairs = set()
-    for start, kind, i in items:
-        while ending and ending[0][0] <= start:
-            _end, k, j = heapq.heappop(ending)
-            if k == 0:
-                active_change_ids.discard(j)
-                for s in changes[j][3]:
-                    bucket = active_changes[s]
-                    bucket.discard(j)
-                    if not bucket:
-                        del active_changes[s]
-            elif guards[j][5]:
-                active_org_wide.discard(j)
-            else:
-                for s in guards[j][4]:
-                    bucket = active_guards[s]
-                    bucket.discard(j)
-                    if not bucket:
-                        del active_guards[s]
-        if kind == 0:
-            cid, _s, end, services = changes[i]
-            if active_guards:
-                for s in active_guards.keys() & closure(dependents, services):
-                    for j in active_guards[s]:
-                        pairs.add((cid, guards[j][0], guards[j][1]))
-            for j in active_org_wide:
-                pairs.add((cid, guards[j][0], guards[j][1]))
-            for s in services:
-                active_changes.setdefault(s, set()).add(i)
-            active_change_ids.add(i)
-            heapq.heappush(ending, (end, 0, i))
-        else:
-            gkind, gid, _s, end, services, org_wide = guards[i]
-            if org_wide:
-                for j in active_change_ids:
-                    pairs.add((changes[j][0], gkind, gid))
-                active_org_wide.add(i)
-            else:
-                if active_changes:
-                    for s in active_changes.keys() & closure(dependencies, services):
-                        for j in active_changes[s]:
-                            pairs.add((changes[j][0], gkind, gid))
-                for s in services:
-                    active_guards.setdefault(s, set()).add(i)
-            heapq.heappush(ending, (end, 1, i))
+    if len(c_ids) == 0 or not guards:
+        return pairs
+    link_start = c_start[link_change]
+    t0 = int(min(c_start.min(), min(g[2] for g in guards))) - 1
+    longest = int((c_end - c_start).max())
+    order = np.lexsort((link_start, link_service))
+    link_change, link_service, link_start = link_change[order], link_service[order], link_start[order]
+    keys = (link_service << 34) | (link_start - t0)
+
+    closures_of, parts, owners = {}, [], []
+    plain = [j for j, g in enumerate(guards) if not g[5]]
+    for j in plain:
+        services = tuple(guards[j][4])
+        arr = closures_of.get(services)
+        if arr is None:
+            acc = set()
+            for sid in services:
+                acc |= dependencies.get(sid) or {sid}
+            arr = closures_of[services] = np.fromiter(acc, dtype=np.int64, count=len(acc))
+        parts.append(arr)
+        owners.append(len(arr))
+    if parts:
+        g_start = np.array([guards[j][2] for j in plain], dtype=np.int64)
+        g_end = np.array([guards[j][3] for j in plain], dtype=np.int64)
+        q_service = np.concatenate(parts)
+        q_guard = np.repeat(np.arange(len(plain)), owners)
+        low = np.maximum(g_start[q_guard] - longest - t0, 0)
+        lo = np.searchsorted(keys, (q_service << 34) | low, side="right")
+        hi = np.searchsorted(keys, (q_service << 34) | (g_end[q_guard] - t0), side="left")
+        counts = hi - lo
+        total = int(counts.sum())
+        if total:
+            query = np.repeat(np.arange(len(lo)), counts)
+            offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+            change = link_change[np.repeat(lo, counts) + offsets]
+            guard = q_guard[query]
+            hit = c_end[change] > g_start[guard]
+            for ci, gi in set(zip(change[hit].tolist(), guard[hit].tolist(), strict=True)):
+                g = guards[plain[gi]]
+                pairs.add((int(c_ids[ci]), g[0], g[1]))
+    for g in guards:
+        if g[5]:  # organisation-wide: every change in the window
+            for ci in np.nonzero((c_start < g[3]) & (c_end > g[2]))[0].tolist():
+                pairs.add((int(c_ids[ci]), g[0], g[1]))
     return pairs
 
 
+def find_pairs(changes, guards, dependencies):
+    """overlap_pairs over plain tuples: changes [(id, start, end, services)] with datetimes or epoch seconds."""
+    def sec(value):
+        return int(value.timestamp()) if isinstance(value, datetime) else int(value)
+
+    c_ids = np.array([c[0] for c in changes], dtype=np.int64)
+    c_start = np.array([sec(c[1]) for c in changes], dtype=np.int64)
+    c_end = np.array([sec(c[2]) for c in changes], dtype=np.int64)
+    links = [(i, s) for i, c in enumerate(changes) for s in c[3]]
+    link_change = np.array([link[0] for link in links], dtype=np.int64)
+    link_service = np.array([link[1] for link in links], dtype=np.int64)
+    guards = [(g[0], g[1], sec(g[2]), sec(g[3]), g[4], g[5]) for g in guards]
+    return overlap_pairs(c_ids, c_start, c_end, link_change, link_service, guards, dependencies)
+
+
+def _instant(column):
+    """SQL for a column's instant in whole epoch seconds, so 200,000 rows need no datetime objects."""
+    if connection.vendor == "postgresql":
+        return f'CAST(FLOOR(EXTRACT(EPOCH FROM "{column}")) AS BIGINT)'
+    return f"CAST(strftime('%%s', \"{column}\") AS INTEGER)"
+
+
 def scan_pairs(since=None):
-    """Load every window (ending after `since`, if given) and sweep. Returns (pairs, stats)."""
+    """Load every window (ending after `since`, if given) and find the pairs. Returns (pairs, stats)."""
     c_t, e_t, f_t = Change._meta.db_table, Event._meta.db_table, FreezeWindow._meta.db_table
     cs_t, es_t = Change.services.through._meta.db_table, Event.services.through._meta.db_table
     fs_t = FreezeWindow.services.through._meta.db_table
     statuses = list(SCANNED_CHANGE_STATUSES)
     marks = ", ".join(["%s"] * len(statuses))
     after = ' AND "end" > %s' if since is not None else ""
-    tail = [since] if since is not None else []
-    change_rows = _fetch(f'SELECT id, start, "end" FROM {c_t} WHERE status IN ({marks}){after}', [*statuses, *tail])
-    change_services = _grouped(_fetch(f"SELECT change_id, service_id FROM {cs_t}"))
-    event_rows = _fetch(f'SELECT id, guard_start, "end" FROM {e_t} WHERE status = %s{after}',
+    tail = [connection.ops.adapt_datetimefield_value(since)] if since is not None else []
+    start, end, guard = _instant("start"), _instant("end"), _instant("guard_start")
+    rows = np.array(_fetch(f"SELECT id, {start}, {end} FROM {c_t} WHERE status IN ({marks}){after} ORDER BY id",
+                           [*statuses, *tail]), dtype=np.int64).reshape(-1, 3)
+    c_ids, c_start, c_end = rows[:, 0], rows[:, 1], rows[:, 2]
+    links = np.array(_fetch(f"SELECT change_id, service_id FROM {cs_t}"), dtype=np.int64).reshape(-1, 2)
+    position = np.searchsorted(c_ids, links[:, 0])
+    known = (position < len(c_ids)) & (c_ids[np.minimum(position, max(len(c_ids) - 1, 0))] == links[:, 0]) \
+        if len(c_ids) else np.zeros(len(links), dtype=bool)
+    link_change, link_service = position[known], links[known, 1]
+
+    event_rows = _fetch(f"SELECT id, {guard}, {end} FROM {e_t} WHERE status = %s{after}",
                         [Event.Status.SCHEDULED, *tail])
     event_services = _grouped(_fetch(f"SELECT event_id, service_id FROM {es_t}"))
-    freeze_rows = _fetch(f'SELECT id, start, "end", org_wide FROM {f_t} WHERE 1 = 1{after}', tail)
+    freeze_rows = _fetch(f"SELECT id, {start}, {end}, org_wide FROM {f_t} WHERE 1 = 1{after}", tail)
     freeze_services = _grouped(_fetch(f"SELECT freezewindow_id, service_id FROM {fs_t}"))
 
     edges = _fetch(f"SELECT service_id, depends_on_id FROM {ServiceDependency._meta.db_table}")
-    down, up = defaultdict(list), defaultdict(list)
+    down = defaultdict(list)
     for service, depends_on in edges:
         down[service].append(depends_on)
-        up[depends_on].append(service)
-    dependents, dependencies = closures(up), closures(down)
+    dependencies = closures(down)
 
-    changes = [(cid, start, end, change_services.get(cid, ())) for cid, start, end in change_rows]
-    guards = [(Conflict.Kind.EVENT, eid, start, end, event_services.get(eid, ()), False)
-              for eid, start, end in event_rows]
-    guards += [(Conflict.Kind.FREEZE, fid, start, end, freeze_services.get(fid, ()), bool(org_wide))
-               for fid, start, end, org_wide in freeze_rows]
-    pairs = sweep_pairs(changes, guards, dependents, dependencies)
-    stats = {"changes": len(changes), "events": len(event_rows), "freezes": len(freeze_rows),
-             "services": len(set(down) | set(up)), "edges": len(edges), "conflicts": len(pairs)}
+    guards = [(Conflict.Kind.EVENT, eid, gs, ge, event_services.get(eid, ()), False) for eid, gs, ge in event_rows]
+    guards += [(Conflict.Kind.FREEZE, fid, fs, fe, freeze_services.get(fid, ()), bool(org_wide))
+               for fid, fs, fe, org_wide in freeze_rows]
+    pairs = overlap_pairs(c_ids, c_start, c_end, link_change, link_service, guards, dependencies)
+    stats = {"changes": len(c_ids), "events": len(event_rows), "freezes": len(freeze_rows),
+             "edges": len(edges), "conflicts": len(pairs)}
     return pairs, stats
 
 
@@ -539,11 +562,14 @@ def full_scan(now, since=None, notify=True):
     existing = Conflict.objects.all()
     if since is not None:
         existing = existing.filter(change__end__gt=since)
-    stored = {_key(c): c for c in existing.only(
-        "id", "kind", "change_id", "event_id", "freeze_id", "status", "resolution", "score", "path")}
+    unsettled = set(Conflict.UNSETTLED)
+    stored = {}  # key -> (pk, unsettled?)
+    for pk, kind, change_id, event_id, freeze_id, status in existing.values_list(
+            "pk", "kind", "change_id", "event_id", "freeze_id", "status").order_by():
+        stored[(change_id, kind, event_id if kind == Conflict.Kind.EVENT else freeze_id)] = (pk, status in unsettled)
     # Only what is new, back, gone or may have changed severity needs the full reconciliation.
-    needs = {key for key in pairs if key not in stored or not stored[key].is_unsettled}
-    needs |= {key for key, c in stored.items() if key not in pairs and c.is_unsettled}
+    needs = {key for key in pairs if key not in stored or not stored[key][1]}
+    needs |= {key for key, (_pk, open_) in stored.items() if open_ and key not in pairs}
     soon_changes = set(Change.objects.filter(start__lte=now + SOON, end__gt=now).values_list("pk", flat=True))
     needs |= {key for key in pairs if key[0] in soon_changes}
     stats["to_reconcile"] = len(needs)
@@ -559,6 +585,8 @@ def full_scan(now, since=None, notify=True):
     from liaison.org.services import dependency_edges
 
     graph = dependency_edges()
+    known_paths = dict(Conflict.objects.filter(
+        pk__in=[stored[k][0] for k in needs if k in stored and stored[k][1]]).values_list("pk", "path"))
     all_names = {}
     findings = []
     for key in needs:
@@ -567,8 +595,8 @@ def full_scan(now, since=None, notify=True):
         change_id, kind, target_id = key
         change = changes[change_id]
         target = events[target_id] if kind == Conflict.Kind.EVENT else freezes[target_id]
-        if key in stored and stored[key].is_unsettled and stored[key].path:
-            path_names = stored[key].path
+        if key in stored and known_paths.get(stored[key][0]):
+            path_names = known_paths[stored[key][0]]
         elif kind == Conflict.Kind.FREEZE and target.org_wide:
             path_names = []
         else:
@@ -579,7 +607,7 @@ def full_scan(now, since=None, notify=True):
             path_names = [all_names.get(pk, str(pk)) for pk in chain]
         findings.append(Finding(change, kind, target, path_names, now))
     created = reopened = settled = 0
-    affected = Conflict.objects.filter(pk__in=[stored[k].pk for k in needs if k in stored])
+    affected = Conflict.objects.filter(pk__in=[stored[k][0] for k in needs if k in stored])
     c, r, s = reconcile(findings, affected, now, notify=notify)
     created, reopened, settled = created + c, reopened + r, settled + s
     stats.update(created=created, reopened=reopened, settled=settled)

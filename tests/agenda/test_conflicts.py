@@ -160,7 +160,7 @@ def test_sweep_is_registered():
     assert "agenda.conflicts" in registered()
 
 
-def test_sweep_pairs_is_not_pairwise_but_agrees_with_brute_force():
+def test_interval_index_agrees_with_brute_force():
     import random
 
     rng = random.Random(7)
@@ -180,7 +180,7 @@ def test_sweep_pairs_is_not_pairwise_but_agrees_with_brute_force():
         org_wide = i % 50 == 0
         guards.append(("event", i, s, s + dt.timedelta(hours=rng.randrange(1, 30)),
                        [] if org_wide else rng.sample(range(1, 7), 2), org_wide))
-    got = conflicts.sweep_pairs(changes, guards, dependents, dependencies)
+    got = conflicts.find_pairs(changes, guards, dependencies)
     expected = set()
     for cid, cs, ce, cserv in changes:
         reach = set().union(*(dependents.get(s, {s}) for s in cserv))
