@@ -32,6 +32,14 @@ def text_field(label, help_text="", rows=3, required=False, max_length=5000):
                            widget=forms.Textarea(attrs={"rows": rows}))
 
 
+class Form(forms.Form):
+    """Labels without the trailing colon."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 def apply_errors(form, exc):
     """Put a service's ValidationError on the fields it names; the rest (status, warning,
     blocker, ...) at the top of the form."""
@@ -43,7 +51,7 @@ def apply_errors(form, exc):
         form.add_error(None, exc)
 
 
-class RequestForm(forms.Form):
+class RequestForm(Form):
     """A new request, or (with `is_forecast`) a heads-up forecast."""
 
     service = forms.ModelChoiceField(
@@ -102,52 +110,52 @@ class RequestForm(forms.Form):
 
 # --- one small form per action on a request (prefix = the action's name) --------------------
 
-class NoFields(forms.Form):
+class NoFields(Form):
     pass
 
 
-class CommitForm(forms.Form):
+class CommitForm(Form):
     date = date_field("Commit to", required=True)
     note = text_field("Note", "Optional: how, or which of the options.", rows=2)
 
 
-class SlipForm(forms.Form):
+class SlipForm(Form):
     new_date = date_field("New date", required=True)
     reason = text_field("Reason", "Every change of commitment is kept, with its reason.", rows=2)
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(Form):
     reason = text_field("Reason", rows=2)
 
 
-class TextForm(forms.Form):
+class TextForm(Form):
     text = text_field("Update", rows=2)
 
 
-class CommentForm(forms.Form):
+class CommentForm(Form):
     text = text_field("Comment", rows=2)
 
 
-class BlockerForm(forms.Form):
+class BlockerForm(Form):
     description = text_field("What is in the way", rows=2)
 
 
-class ClearBlockerForm(forms.Form):
+class ClearBlockerForm(Form):
     resolution = forms.CharField(label="Resolution", required=False, max_length=5000,
                                  help_text="Optional: how it was cleared.")
 
 
-class NoteForm(forms.Form):
+class NoteForm(Form):
     note = text_field("Delivery note", "Optional: what was delivered, where to find it.", rows=2)
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(Form):
     short_notice_owned = text_field(
         "Owning short notice", "Needed only if this is still less notice than the service's lead time.", rows=2,
         max_length=2000)
 
 
-class ForecastChangeForm(forms.Form):
+class ForecastChangeForm(Form):
     need_by = date_field("Expected need date")
     probability = forms.IntegerField(label="Probability (%)", required=False)
     confirm_by = date_field("Confirm by")
@@ -160,12 +168,12 @@ class ForecastChangeForm(forms.Form):
         return data
 
 
-class WarnForm(forms.Form):
+class WarnForm(Form):
     deadline = date_field("Settled by", "Blank: the earliest date the grace period allows.")
     message = text_field("Message", "Optional: what you still need, said kindly.", rows=2)
 
 
-class EscalateForm(forms.Form):
+class EscalateForm(Form):
     emergency_override = forms.BooleanField(
         label="Emergency override: escalate without the warning and grace period", required=False)
     justification = text_field("Justification", "Required for an emergency override: why it cannot wait.", rows=2)
@@ -176,7 +184,7 @@ QUALITY_CHOICES = [(n, f"{n} — {label}") for n, label in
                    [(5, "excellent"), (4, "good"), (3, "acceptable"), (2, "poor"), (1, "unusable")]]
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(Form):
     quality = forms.TypedChoiceField(
         label="Quality", choices=QUALITY_CHOICES, coerce=int, widget=forms.RadioSelect,
         error_messages={"required": "Rate the quality from 1 to 5."})
@@ -184,11 +192,11 @@ class AcceptForm(forms.Form):
     impact = text_field("What it made possible", rows=2)
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(Form):
     missing = text_field("What is missing", rows=2)
 
 
-class ThanksForm(forms.Form):
+class ThanksForm(Form):
     message = text_field("Thank-you", rows=2)
     impact = text_field("What it made possible", "The launch that went out, the client who stayed: say it.",
                         rows=2)
