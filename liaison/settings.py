@@ -85,9 +85,11 @@ INSTALLED_APPS = [
     "liaison.org",
     "liaison.notify",
     "liaison.requests",
+    "liaison.mail",
     "liaison.network",
     "liaison.agenda",
     "liaison.playbook",
+    "liaison.insights",
     "liaison.web",
     "liaison.demo",
 ]
@@ -174,6 +176,22 @@ EMAIL_USE_TLS = envbool("LIAISON_EMAIL_TLS", False)
 DEFAULT_FROM_EMAIL = env("LIAISON_FROM_EMAIL", "Liaison <liaison@liaison.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LIAISON_MAIL_DOMAIN = env("LIAISON_MAIL_DOMAIN", "liaison.example")
+# Mail in (liaison/mail): the three doors, limits, and how far From is trusted.
+LIAISON_SMTPD_HOST = env("LIAISON_SMTPD_HOST", "127.0.0.1")
+LIAISON_SMTPD_PORT = envint("LIAISON_SMTPD_PORT", 8025)
+LIAISON_IMAP_HOST = env("LIAISON_IMAP_HOST")
+LIAISON_IMAP_PORT = envint("LIAISON_IMAP_PORT", 993)
+LIAISON_IMAP_SSL = envbool("LIAISON_IMAP_SSL", True)
+LIAISON_IMAP_USER = env("LIAISON_IMAP_USER")
+LIAISON_IMAP_PASSWORD = env("LIAISON_IMAP_PASSWORD")
+LIAISON_IMAP_FOLDER = env("LIAISON_IMAP_FOLDER", "INBOX")
+LIAISON_MAIL_MAX_MESSAGE_BYTES = envint("LIAISON_MAIL_MAX_MESSAGE_BYTES", 50 * 1024 * 1024)
+LIAISON_MAIL_MAX_ATTACHMENT_BYTES = envint("LIAISON_MAIL_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+LIAISON_MAIL_SENDER_RATE = envint("LIAISON_MAIL_SENDER_RATE", 30)  # messages per sender per hour
+LIAISON_MAIL_REQUEST_RATE = envint("LIAISON_MAIL_REQUEST_RATE", 20)  # mail comments per request per hour
+LIAISON_MAIL_CONFIRM_WINDOW = envint("LIAISON_MAIL_CONFIRM_WINDOW", 600)  # seconds between confirmations
+LIAISON_MAIL_TRUSTED_AUTHSERV_ID = env("LIAISON_MAIL_TRUSTED_AUTHSERV_ID")
+LIAISON_DIGEST_HOUR = envint("LIAISON_DIGEST_HOUR", 7)  # UTC hour from which the daily digest goes out
 
 # --- Background work ---------------------------------------------------------------
 TASKS = {

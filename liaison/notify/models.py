@@ -23,6 +23,8 @@ class Notification(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         SUPPRESSED = "suppressed", "Suppressed (turned off by the recipient)"
+        DIGEST = "digest", "Waiting for the recipient's daily digest"
+        DIGESTED = "digested", "Sent in a daily digest"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
@@ -41,6 +43,8 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    in_reply_to = models.CharField(max_length=500, blank=True,
+                                   help_text="Message-ID this mail answers (a confirmation answers the request mail).")
 
     class Meta:
         ordering = ["-created_at"]
@@ -68,6 +72,7 @@ class NotificationPreference(models.Model):
 
     class Mode(models.TextChoices):
         IMMEDIATE = "immediate", "Send immediately"
+        DIGEST = "digest", "In a daily digest"
         OFF = "off", "Off"
 
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
@@ -81,3 +86,56 @@ class NotificationPreference(models.Model):
 
     def __str__(self):
         return f"{self.person_id}: {self.kind} → {self.mode}"
+
+
+class TeamWebhook(models.Model):
+    """An outgoing chat webhook of a team (Slack or Teams incoming webhook, or any HTTP endpoint).
+
+    Every POST carries ``X-Liaison-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">``
+    and ``X-Liaison-Timestamp`` so a receiver can check it came from us. After
+    ``MAX_FAILURES`` failed deliveries in a row the webhook is disabled and the team lead told.
+    """
+
+    MAX_FAILURES = 5
+
+    team = models.ForeignKey("org.Team", on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=100)
+    active = models.BooleanField(default=True)
+    consecutive_failures = models.PositiveSmallIntegerField(default=0)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["team", "id"]
+
+    def __str__(self):
+        return f"Webhook of team #{self.team_id} → {self.url}"
+
+
+class WebhookDelivery(models.Model):
+    """One POST to one webhook: an outbox row like Notification (unique key, back-off)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    webhook = models.ForeignKey(TeamWebhook, on_delete=models.CASCADE, related_name="deliveries")
+    kind = models.CharField(max_length=100)
+    payload = models.JSONField()
+    dedupe_key = models.CharField(max_length=255, unique=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["due_at", "id"], condition=Q(state="pending"), name="webhook_pending_due")]
+
+    def __str__(self):
+        return f"{self.kind} → webhook #{self.webhook_id} ({self.state})"

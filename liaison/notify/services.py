@@ -29,9 +29,8 @@ a kind off after a reminder was queued does not get it. A turned-off row is kept
 import logging
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -41,10 +40,12 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 BATCH_LIMIT = 200
+#: Never held for a digest: the digest itself, and answers to mail the person just sent.
+UNDIGESTED_KINDS = {"notify.digest", "mail.confirmation"}
 
 
 def notify(recipients, *, kind, subject, body="", link="", dedupe_key, now, channel=Notification.Channel.EMAIL,
-           due_at=None):
+           due_at=None, in_reply_to=""):
     """Queue one notification per recipient; idempotent by `dedupe_key`.
 
     `recipients` are Persons or person ids (ids save a query on hot paths); duplicates
@@ -55,6 +56,8 @@ def notify(recipients, *, kind, subject, body="", link="", dedupe_key, now, chan
     """
     rows = message_rows(recipients, kind=kind, subject=subject, body=body, link=link, dedupe_key=dedupe_key,
                         now=now, channel=channel, due_at=due_at)
+    for row in rows:
+        row.in_reply_to = in_reply_to[:500]
     queue(rows)
     return len(rows)
 
@@ -85,7 +88,7 @@ def queue(rows, batch_size=1000):
 # --- preferences -------------------------------------------------------------------
 
 def set_preference(person, kind, mode):
-    """Set `person`'s mode ("immediate" or "off") for `kind` (exact, dotted prefix or "*")."""
+    """Set `person`'s mode ("immediate", "digest" or "off") for `kind` (exact, dotted prefix or "*")."""
     if mode not in NotificationPreference.Mode.values:
         raise ValidationError({"mode": f"Mode must be one of {', '.join(NotificationPreference.Mode.values)}."})
     kind = (kind or "").strip()
@@ -117,22 +120,11 @@ def wants(person, kind):
 # --- delivery ----------------------------------------------------------------------
 
 def build_email(notification):
-    """The email for a notification: stable Message-ID, marked as automatic mail."""
-    body = notification.body
-    if notification.link:
-        body = f"{body}\n\n{settings.SITE_URL}{notification.link}".lstrip()
-    return EmailMessage(
-        subject=notification.subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[notification.recipient.email],
-        headers={
-            "Message-ID": notification.message_id,
-            "Auto-Submitted": "auto-generated",  # RFC 3834: autoresponders must not answer
-            "X-Loop": f"liaison@{settings.LIAISON_MAIL_DOMAIN}",
-            "X-Liaison-Kind": notification.kind,
-        },
-    )
+    """The email for a notification: plain text + HTML, stable Message-ID, threading
+    headers and reply address, marked as automatic mail (see liaison.notify.rendering)."""
+    from .rendering import render_email
+
+    return render_email(notification)
 
 
 def _claim_next(now, after_id):
@@ -186,7 +178,13 @@ def deliver_pending(now, limit=BATCH_LIMIT, connection=None):
                 last_id = n.pk
                 if n.recipient_id not in prefs_cache:
                     prefs_cache[n.recipient_id] = preferences_of(n.recipient)
-                off = _mode_for(prefs_cache[n.recipient_id], n.kind) == NotificationPreference.Mode.OFF
+                mode = _mode_for(prefs_cache[n.recipient_id], n.kind)
+                off = mode == NotificationPreference.Mode.OFF
+                if mode == NotificationPreference.Mode.DIGEST and n.kind not in UNDIGESTED_KINDS and not off:
+                    n.state = Notification.State.DIGEST  # the daily digest sweep picks it up
+                    n.save(update_fields=["state"])
+                    counts["digest"] = counts.get("digest", 0) + 1
+                    continue
                 if off or not n.recipient.is_active or not n.recipient.email:
                     n.state = Notification.State.SUPPRESSED
                     n.save(update_fields=["state"])
@@ -214,6 +212,6 @@ def deliver_due(now):
     while True:
         counts = deliver_pending(now or timezone.now())
         for key, value in counts.items():
-            total[key] += value
+            total[key] = total.get(key, 0) + value
         if sum(counts.values()) < BATCH_LIMIT:
             return total

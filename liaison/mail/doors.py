@@ -1,0 +1,93 @@
+"""The two network doors: an SMTP listener (aiosmtpd) and an IMAP poller (imaplib).
+
+Both call liaison.mail.ingest.ingest and map its outcome to their protocol:
+* SMTP: 250 once recorded (whatever the disposition: triage and quarantine are records
+  too), 451 on a temporary failure so the sending MTA retries, 552 over the size limit.
+* IMAP: a message is flagged \\Seen only after it is recorded; on a temporary failure it
+  stays unseen and the next poll takes it again (the content hash makes that safe).
+"""
+
+import contextlib
+import imaplib
+import logging
+
+from aiosmtpd.controller import Controller
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections
+
+from .ingest import TemporaryFailure, ingest
+
+log = logging.getLogger(__name__)
+
+
+def _ingest_sync(raw, envelope_from):
+    close_old_connections()
+    try:
+        return ingest(raw, door="smtp", envelope_from=envelope_from)
+    finally:
+        close_old_connections()
+
+
+class IngestHandler:
+    async def handle_DATA(self, server, session, envelope):
+        raw = envelope.original_content or envelope.content
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", "surrogateescape")
+        envelope_from = "" if envelope.mail_from in ("", "<>") else envelope.mail_from
+        try:
+            await sync_to_async(_ingest_sync, thread_sensitive=True)(raw, envelope_from)
+        except TemporaryFailure as error:
+            log.warning("smtp: temporary failure, asking the sender to retry: %s", error)
+            return "451 4.3.0 Temporary failure, please retry"
+        except Exception:  # never crash the listener; the MTA keeps the message and retries
+            log.exception("smtp: unexpected failure")
+            return "451 4.3.0 Temporary failure, please retry"
+        return "250 2.0.0 Message accepted"
+
+
+def smtp_controller(host=None, port=None):
+    """An unstarted aiosmtpd Controller running the ingest; `.start()` / `.stop()`."""
+    return Controller(IngestHandler(), hostname=host or settings.LIAISON_SMTPD_HOST,
+                      port=port or settings.LIAISON_SMTPD_PORT, data_size_limit=settings.LIAISON_MAIL_MAX_MESSAGE_BYTES,
+                      decode_data=False)
+
+
+def imap_connect():
+    cls = imaplib.IMAP4_SSL if settings.LIAISON_IMAP_SSL else imaplib.IMAP4
+    conn = cls(settings.LIAISON_IMAP_HOST, settings.LIAISON_IMAP_PORT)
+    conn.login(settings.LIAISON_IMAP_USER, settings.LIAISON_IMAP_PASSWORD)
+    return conn
+
+
+def poll(limit=500):
+    """Fetch unseen messages from the configured IMAP folder, ingest each, flag it \\Seen.
+
+    Returns {"taken": n, "left": n} (left: temporary failures, still unseen).
+    """
+    counts = {"taken": 0, "left": 0}
+    conn = imap_connect()
+    try:
+        status, _ = conn.select(settings.LIAISON_IMAP_FOLDER)
+        if status != "OK":
+            raise RuntimeError(f"IMAP folder {settings.LIAISON_IMAP_FOLDER} cannot be selected")
+        status, data = conn.uid("SEARCH", None, "UNSEEN")
+        uids = data[0].split()[:limit] if status == "OK" and data and data[0] else []
+        for uid in uids:
+            status, parts = conn.uid("FETCH", uid, "(BODY.PEEK[])")
+            raw = next((p[1] for p in parts or [] if isinstance(p, tuple) and len(p) > 1), None)
+            if status != "OK" or raw is None:
+                counts["left"] += 1
+                continue
+            try:
+                ingest(raw, door="imap")
+            except TemporaryFailure as error:
+                log.warning("imap: uid %s left for the next poll: %s", uid, error)
+                counts["left"] += 1
+                continue
+            conn.uid("STORE", uid, "+FLAGS", "(\\Seen)")
+            counts["taken"] += 1
+    finally:
+        with contextlib.suppress(Exception):  # the server may already have gone
+            conn.logout()
+    return counts
