@@ -398,7 +398,7 @@ def team_calendar(request, slug):
         first = anchor - timedelta(days=anchor.weekday())
         last = first + timedelta(days=6)
         prev_day, next_day = first - timedelta(days=7), first + timedelta(days=7)
-        label = f"Week of {first:%d %B %Y}"
+        label = f"Week of {first.day} {first:%B %Y}"
     else:
         month_start = anchor.replace(day=1)
         first = month_start - timedelta(days=month_start.weekday())
