@@ -75,8 +75,8 @@ def decode_header_value(value):
     """A header as text: RFC 2047 words decoded, raw 8-bit bytes read as UTF-8 (or replaced)."""
     if value is None:
         return ""
-    if isinstance(value, email.header.Header):
-        value = str(value)
+    if isinstance(value, email.header.Header):  # compat32 wraps raw 8-bit header bytes this way
+        value = _decode_parts(decode_header(value))
     value = str(value)
     if "=?" in value:
         with contextlib.suppress(Exception):  # a malformed encoded word: keep it as it came
@@ -84,6 +84,20 @@ def decode_header_value(value):
     # compat32 hands 8-bit header bytes over as surrogate escapes
     value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     return " ".join(value.split())
+
+
+def _decode_bytes(data, charset):
+    for candidate in (charset, "utf-8"):
+        if candidate and candidate != "unknown-8bit":
+            try:
+                return data.decode(candidate)
+            except (LookupError, UnicodeDecodeError):
+                continue
+    return data.decode("latin-1")
+
+
+def _decode_parts(parts):
+    return "".join(_decode_bytes(data, charset) if isinstance(data, bytes) else data for data, charset in parts)
 
 
 def message_ids(value):
