@@ -83,6 +83,7 @@ def test_malformed_mail_never_crashes_the_ingest(requester, service, raw):
 
 def test_8bit_headers_and_a_latin1_body_become_a_readable_request(requester, service):
     raw = (b"From: Rita <rita@corp.example>\r\nTo: databases@liaison.example\r\nSubject: Caf\xc3\xa9 schema\r\n"
-           b"Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\nL'\xe9t\xe9 prochain")
+           b"Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+           b"L'\xe9t\xe9 prochain")
     request = Request.objects.get(pk=ingest(raw, now=NOW).request_id)
     assert request.title == "Café schema" and request.context == "L'été prochain"
