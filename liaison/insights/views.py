@@ -125,9 +125,10 @@ def _chart_data(card):
 
 @login_required
 def pair(request, a, b, table=None):
-    team_a, team_b = _visible_team(request.user, a), get_object_or_404(Team, slug=b)
-    if team_a == team_b:
-        raise Http404("A pair is two different teams.")
+    team_a, team_b = get_object_or_404(Team, slug=a), get_object_or_404(Team, slug=b)
+    scope = scope_of(request.user)
+    if team_a == team_b or (scope is not None and team_a.pk not in scope and team_b.pk not in scope):
+        raise Http404("No such pair of teams.")
     months = _months(request)
     now = timezone.now()
     cards = pair_scorecard(RequestFact.objects.visible_to(request.user), team_a, team_b, now=now, months=months)
