@@ -10,11 +10,14 @@ A step is a function `step(rng, enterprise, now)`:
 - `now` is the demo's present; a step that makes history (requests, agendas,
   interactions over the past two years) dates it relative to `now`, never to the clock.
 
-To add a step (e.g. demo requests): write `liaison/demo/requests.py` with
-`def build_requests(rng, enterprise, now): ...` calling the domain's services or bulk
-operations, then append ("requests", requests.build_requests) to STEPS. Report
-progress with enterprise.report(label, done, total) when a step is long, and record
-what it made in enterprise.counts (printed by `liaison demo`).
+To add a step: write `liaison/<domain>/demo.py` with `def build_<thing>(rng, enterprise, now)`
+calling the domain's services or bulk operations, then append ("<thing>", build_<thing>) to
+STEPS. Report progress with enterprise.report(label, done, total) when a step is long, and
+record what it made in enterprise.counts (printed by `liaison demo`).
+
+The order matters only where a step reads what another made: requests come after the
+network (the remote office's answers quicken after the people exchanges) and last, so
+that they can mark the history's notifications as sent (liaison.requests.demo).
 """
 
 import random
@@ -22,16 +25,31 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
+from liaison.agenda.demo import build_agenda
+from liaison.network.demo import build_network
+from liaison.org.models import Service
+from liaison.requests.demo import build_requests
+
 from . import catalogue, enterprise
 
 DEFAULT_PEOPLE = 600
 DEFAULT_SEED = 1
 MAX_PEOPLE = 50_000
 
+
+def agenda_step(rng, demo, now):
+    """The agenda's step: build_agenda takes the teams and every service by name, and returns its counts."""
+    services = {service.name: service for service in Service.objects.select_related("team").order_by("slug")}
+    demo.counts.update(build_agenda(rng, now, demo.teams, services))
+
+
 STEPS = [
     ("org chart", enterprise.build_org),
     ("accounts", enterprise.build_accounts),
     ("service catalogue", catalogue.build_services),
+    ("network", build_network),
+    ("agenda", agenda_step),
+    ("requests", build_requests),
 ]
 
 

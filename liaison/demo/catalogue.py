@@ -84,7 +84,8 @@ STORY_SERVICES = [
       hours=("08:00", "17:00")),
     S("Claims Operations", "Claims handling", 3, 5, "Handling customer claims end to end.",
       depends_on=("Claims back-office processing",)),
-    S("In-patient Unit", "Bed allocation", 2, 0, "Beds on the wards: admissions and transfers.",
+    # Beds are planned a day ahead: a same-day ask is short notice, owned in a sentence (seed 004).
+    S("In-patient Unit", "Bed allocation", 2, 1, "Beds on the wards: admissions and transfers.",
       "The patient's needs, the urgency, and the ward you are asking for.", hours=ROUND_THE_CLOCK,
       working_days="1234567"),
     S("Emergency Department", "Emergency admissions", 3, 0, "Assessment and admission of emergency patients.",

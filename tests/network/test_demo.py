@@ -4,7 +4,7 @@ import pytest
 
 from liaison.demo import builder
 from liaison.network import graph, meetings
-from liaison.network.demo import build_network, enterprise_and_now
+from liaison.network.demo import enterprise_and_now
 from liaison.network.models import HomeworkPlan, Interaction, MeetingSeries, Tie
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -16,8 +16,7 @@ def demo(django_db_setup, django_db_blocker):
         from django.db import transaction
 
         with transaction.atomic():
-            enterprise = builder.build_demo(people=400, seed=3, now=NOW,
-                                            steps=[*builder.STEPS, ("network", build_network)])
+            enterprise = builder.build_demo(people=400, seed=3, now=NOW)
             yield enterprise
             transaction.set_rollback(True)
 
