@@ -15,4 +15,9 @@ class NetworkConfig(AppConfig):
     verbose_name = "Network"
 
     def ready(self):
+        from liaison.core.links import register
+
         from . import sweeps  # noqa: F401  (registers the weekly nudge sweep)
+
+        register("nav", "Network", "network_home", order=30, active="network_")
+        register("team", "Team network", "network_team", arg="slug", order=30)

@@ -21,6 +21,8 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from liaison.core.links import links_for
+
 from . import services
 from .forms import OrgImportForm, ServiceFilterForm, SetPasswordByMailForm, TeamFilterForm, TokenForm
 from .models import ApiToken, Membership, Person, Service, Team
@@ -114,6 +116,7 @@ def team_detail(request, slug):
         "services": own_services,
         "upstream": upstream,
         "downstream": downstream,
+        "links": links_for("team", user, team),
     }
     return render(request, "org/team_detail.html", context)
 
@@ -172,6 +175,7 @@ def service_detail(request, slug):
         "depends_on": direct,
         "indirect": visible.filter(pk__in=indirect_ids) if indirect_ids else [],
         "dependents": visible.filter(depends_on=service),
+        "links": links_for("service", user, service),
     }
     return render(request, "org/service_detail.html", context)
 

@@ -34,7 +34,7 @@ from liaison.org.models import Person, Service, Team
 from liaison.playbook.coach import coach, draft_for
 
 from . import forms, services
-from .models import OPEN_STATUSES, Blocker, EventKind, Request, RequestEvent, Status, scope_team_ids
+from .models import OPEN_STATUSES, Blocker, EventKind, Request, RequestEvent, Status
 
 kinds.register("Requests", {
     "request.submitted": "A request (or a confirmed forecast) arrives for my team",
@@ -387,7 +387,7 @@ INBOX_RELATED = (Prefetch("service", Service.objects.only("id", "name", "slug"))
 def _team_in_scope(user, slug):
     """A team whose inbox `user` may read: a member, or a lead/manager above it; else 404."""
     team = Team.objects.filter(slug=slug).only("id", "name", "slug").first()
-    if team is None or not (team.pk in services.team_ids_of(user) or team.pk in scope_team_ids(user)):
+    if team is None or not services.may_read_inbox(user, team):
         raise Http404
     return team
 

@@ -1,5 +1,12 @@
 from django.conf import settings
 
+from liaison.core.links import links_for
+
 
 def site(request):
-    return {"org_name": settings.LIAISON_ORG_NAME}
+    context = {"org_name": settings.LIAISON_ORG_NAME}
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        match = getattr(request, "resolver_match", None)
+        context["nav_links"] = links_for("nav", user, view_name=match.view_name if match else "")
+    return context
