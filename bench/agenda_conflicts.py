@@ -169,6 +169,11 @@ def run(label, database_url):
     durations.sort()
     print(f"check after one change (100 changes):    mean {statistics.mean(durations):5.1f} ms, "
           f"p95 {durations[94]:5.1f} ms, max {durations[-1]:5.1f} ms (target < 50 ms)")
+    sys.path.insert(0, str(ROOT / "bench"))
+    from _machine import print_machine
+
+    print_machine()
+    sys.stdout.flush()
 
 
 def main():

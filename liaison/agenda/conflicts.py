@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import Q
 
 from liaison.org.models import Service, ServiceDependency
 
@@ -101,36 +102,43 @@ def closures(adjacency):
     return memo
 
 
-def _walk_sql(service_ids, downward):
-    """Rows (id, parent) of every service reachable from `service_ids` (parent None for a start).
+def _walk_sql(service_ids, downward, change_id=None):
+    """Rows (id, parent, depth, name) of every service reachable from the starting services.
 
+    The start is `service_ids`, or the services of change `change_id` (saving a query).
     downward: along "depends on" (what these services stand on); else along "is depended
     on by" (what stands on them). One recursive query, PostgreSQL and SQLite alike.
     """
-    if not service_ids:
+    services = Service._meta.db_table
+    if change_id is not None:
+        seed = f"SELECT service_id FROM {Change.services.through._meta.db_table} WHERE change_id = %s"
+        params = [change_id]
+    elif service_ids:
+        seed = f"SELECT id FROM {services} WHERE id IN ({', '.join(['%s'] * len(service_ids))})"
+        params = list(service_ids)
+    else:
         return []
     dep = ServiceDependency._meta.db_table
     start_col, next_col = ("service_id", "depends_on_id") if downward else ("depends_on_id", "service_id")
-    placeholders = ", ".join(["%s"] * len(service_ids))
     sql = f"""
         WITH RECURSIVE walk(id, parent, depth) AS (
-            SELECT id, CAST(NULL AS BIGINT), 0 FROM {Service._meta.db_table} WHERE id IN ({placeholders})
+            SELECT seed.*, CAST(NULL AS BIGINT), 0 FROM ({seed}) AS seed
             UNION
             SELECT d.{next_col}, d.{start_col}, w.depth + 1
             FROM {dep} d JOIN walk w ON d.{start_col} = w.id
             WHERE w.depth < 64
         )
-        SELECT id, parent, depth FROM walk ORDER BY depth
+        SELECT w.id, w.parent, w.depth, s.name FROM walk w JOIN {services} s ON s.id = w.id ORDER BY w.depth
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(service_ids))
+        cursor.execute(sql, params)
         return cursor.fetchall()
 
 
 def _parents(rows):
     """{id: parent} keeping the shallowest way each node was reached."""
     parents = {}
-    for node, parent, _depth in rows:
+    for node, parent, *_ in rows:
         parents.setdefault(node, parent)
     return parents
 
@@ -209,23 +217,21 @@ def _findings_for_change(change, now):
     """Every conflict `change` has now (empty if it is not live)."""
     if change.status not in Change.LIVE:
         return []
-    direct = list(change.services.values_list("pk", flat=True))
-    rows = _walk_sql(direct, downward=False)  # the changed services and everything standing on them
+    rows = _walk_sql(None, downward=False, change_id=change.pk)  # the changed services and all standing on them
     up = _parents(rows)
+    names = {row[0]: row[3] for row in rows}
     affected = list(up)
+    if not affected:
+        return []
     needing = Event.services.through.objects.filter(service_id__in=affected).values("event_id")
     events = (Event.objects.filter(status=Event.Status.SCHEDULED, guard_start__lt=change.end,
                                    guard_start__gt=change.start - LONGEST_GUARD, end__gt=change.start,
                                    pk__in=needing)
-              .select_related("team").prefetch_related("services"))
+              .select_related("team").prefetch_related("services").order_by())
+    frozen = FreezeWindow.services.through.objects.filter(service_id__in=affected).values("freezewindow_id")
     freezes = (FreezeWindow.objects.overlapping(change.start, change.end)
-               .filter(org_wide=True) | FreezeWindow.objects.overlapping(change.start, change.end)
-               .filter(services__in=affected)).distinct().prefetch_related("services")
+               .filter(Q(org_wide=True) | Q(pk__in=frozen)).prefetch_related("services").order_by())
     events, freezes = list(events), list(freezes)
-    ids = set()
-    for target in [*events, *freezes]:
-        ids.update(s.pk for s in target.services.all())
-    names = _names(set(ids) | set(direct) | {p for p in up.values() if p})
     affected_set = set(affected)
     findings = []
     for kind, targets in ((Conflict.Kind.EVENT, events), (Conflict.Kind.FREEZE, freezes)):
@@ -240,10 +246,9 @@ def _findings_for_change(change, now):
 
 
 def check_change(change, now, by=None):
-    """Find, record and announce the conflicts of one change. Returns its unsettled conflicts."""
+    """Find, record and announce the conflicts of one change. Returns (created, reopened, settled)."""
     findings = _findings_for_change(change, now)
-    reconcile(findings, Conflict.objects.filter(change=change), now, by=by)
-    return list(Conflict.objects.filter(change=change).unsettled())
+    return reconcile(findings, Conflict.objects.filter(change=change), now, by=by)
 
 
 def _changes_touching(service_ids, start, end):
@@ -312,17 +317,23 @@ def _still_overlaps(conflict):
     return change.start < target_end and change.end > target_start
 
 
-@transaction.atomic
 def reconcile(findings, existing, now, by=None, notify=True):
     """Make the stored conflicts in `existing` match `findings` (see the module doc).
 
     Returns (created, reopened, settled) counts. Notifies both leads of each new or
     reopened conflict, at once, after the transaction commits.
     """
+    found = {f.key: f for f in findings}
+    stored = {_key(c): c for c in existing.select_related("change", "event", "freeze").order_by()}
+    if not found and not any(c.is_unsettled for c in stored.values()):
+        return 0, 0, 0  # nothing to write: no transaction, no round trips
+    with transaction.atomic():
+        return _reconcile(found, stored, now, by, notify)
+
+
+def _reconcile(found, stored, now, by, notify):
     from .services import announce_conflict  # services imports this module
 
-    found = {f.key: f for f in findings}
-    stored = {_key(c): c for c in existing.select_related("change", "event", "freeze")}
     created, reopened, settled, touched = [], [], 0, []
     new_rows = []
     for key, finding in found.items():
