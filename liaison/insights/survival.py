@@ -23,9 +23,9 @@ MIN_SAMPLE = 10
 Z95 = 1.959963984540054
 
 
-def too_few(n, label, unit=""):
+def too_few(n, label, unit="", minimum=MIN_SAMPLE):
     return {"label": label, "n": n, "enough": False, "value": None, "lo": None, "hi": None, "unit": unit,
-            "note": f"too few ({n}; {MIN_SAMPLE} needed)"}
+            "note": f"too few ({n}; {minimum} needed)"}
 
 
 def figure(label, value, lo, hi, n, unit="", **extra):
@@ -36,7 +36,7 @@ def figure(label, value, lo, hi, n, unit="", **extra):
 def wilson(k, n, label, minimum=MIN_SAMPLE):
     """A proportion k/n with its 95 % Wilson score interval (good at small n and near 0 or 1)."""
     if n < minimum:
-        return too_few(n, label, "%")
+        return too_few(n, label, "%", minimum)
     p = k / n
     denom = 1 + Z95**2 / n
     centre = (p + Z95**2 / (2 * n)) / denom
@@ -47,7 +47,7 @@ def wilson(k, n, label, minimum=MIN_SAMPLE):
 def mean_ci(total, squares, n, label, unit="", minimum=MIN_SAMPLE):
     """A mean from its sum and sum of squares, with a 95 % Student-t interval."""
     if n < minimum:
-        return too_few(n, label, unit)
+        return too_few(n, label, unit, minimum)
     from scipy.stats import t
 
     mean = total / n
@@ -63,7 +63,7 @@ def km_summary(rows, label, minimum=MIN_SAMPLE):
     n = int(sum(c for _, _, c in rows))
     events = int(sum(c for _, o, c in rows if o))
     if n < minimum:
-        return too_few(n, label, "h")
+        return too_few(n, label, "h", minimum)
     from lifelines import KaplanMeierFitter
     from lifelines.utils import median_survival_times
 
