@@ -59,7 +59,7 @@ from django.utils import timezone
 
 from liaison.core.business_days import add_business_days
 from liaison.notify.rendering import loop_marker
-from liaison.notify.services import notify
+from liaison.notify.services import message_rows, queue
 from liaison.org.models import Person, Service
 from liaison.requests import services as requests
 from liaison.requests.models import OPEN_STATUSES, DateKind, Request, Status
@@ -249,7 +249,8 @@ def _attach(request, person, attachments, now):
                                 now=now, name=a.name)
 
 
-def _confirm(ctx, row, p, request, *, defaulted_need_by, options_missing, context_missing, refused, problem):
+def confirmation(request, *, defaulted_need_by, options_missing, context_missing, refused, problem):
+    """(subject, body) of the confirmation for a request filed by mail: what is missing, how to answer."""
     missing = []
     if defaulted_need_by:
         missing.append(f"- Need-by date: you gave none{' we could use (' + problem + ')' if problem else ''}; "
@@ -263,14 +264,23 @@ def _confirm(ctx, row, p, request, *, defaulted_need_by, options_missing, contex
     body = [f"Your request \"{request.title}\" is filed with {request.service.name} as #{request.pk}.",
             f"Needed by {request.need_by:%a %d %b %Y} ({request.date_kind})."]
     if missing:
-        body += ["", "Still missing, so the team can plan:", *missing,
-                 "", "Answer this mail to add to the request: your reply is added to its timeline."]
-    else:
-        body += ["", "Answer this mail to add to the request: your reply is added to its timeline."]
-    notify([row.person_id], kind="mail.confirmation", subject=f"[{request.service.name}] Received: {request.title}",
-           body="\n".join(body) + _refused_note(refused), link=request.get_absolute_url(),
-           dedupe_key=f"mail:confirm:{row.content_hash}", now=ctx.now,
-           in_reply_to=f"<{p.message_id}>" if p.message_id else "")
+        body += ["", "Still missing, so the team can plan:", *missing]
+    body += ["", "Answer this mail to add to the request: your reply is added to its timeline."]
+    return f"[{request.service.name}] Received: {request.title}", "\n".join(body) + _refused_note(refused)
+
+
+def confirmation_rows(person_id, digest, p, request, now, **what):
+    """Unsaved Notification rows for the confirmation (dedupe key: the message's content hash)."""
+    subject, body = confirmation(request, **what)
+    rows = message_rows([person_id], kind="mail.confirmation", subject=subject, body=body,
+                        link=request.get_absolute_url(), dedupe_key=f"mail:confirm:{digest}", now=now)
+    for row in rows:
+        row.in_reply_to = f"<{p.message_id}>" if p.message_id else ""
+    return rows
+
+
+def _confirm(ctx, row, p, request, **what):
+    queue(confirmation_rows(row.person_id, row.content_hash, p, request, ctx.now, **what))
     row.confirmed = True
 
 
@@ -433,11 +443,12 @@ def ingest(raw, *, now=None, door="pipe", envelope_from=None):
 
 
 def ingest_many(raws, *, now=None, door="pipe", envelope_from=None):
-    """Ingest a batch in one transaction (one savepoint per message); per-batch lookup caches."""
-    ctx = Context(now or timezone.now())
+    """Ingest a batch in one transaction, with set-based lookups and bulk inserts
+    (liaison.mail.bulk); the uncommon cases go through `_one` inside the same transaction."""
+    from .bulk import ingest_many_bulk
+
     try:
-        with transaction.atomic():
-            return [_one(ctx, raw, door, envelope_from) for raw in raws]
+        return ingest_many_bulk(raws, now=now or timezone.now(), door=door, envelope_from=envelope_from)
     except (OperationalError, InterfaceError) as error:
         raise TemporaryFailure(str(error)) from error
     except DatabaseError as error:  # e.g. the database went read-only

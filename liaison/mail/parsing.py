@@ -104,9 +104,23 @@ def message_ids(value):
     return [m.lower() for m in _MSGID.findall(decode_header_value(value))][:100]
 
 
+_SIMPLE_ADDRESS = re.compile(r'^\s*(?:"?([^"<>,;:@]*?)"?\s*)?<?([A-Za-z0-9._%+=-]+@[A-Za-z0-9.-]+)>?\s*$')
+
+
+def _parseaddr(value):
+    """(name, address): a regex for the plain forms every client sends, the stdlib for the rest."""
+    m = _SIMPLE_ADDRESS.match(value)
+    if m:
+        return (m.group(1) or "").strip(), m.group(2)
+    return email.utils.parseaddr(value)
+
+
 def _addresses(values):
     out = []
-    for _name, addr in email.utils.getaddresses([decode_header_value(v) for v in values if v]):
+    decoded = [decode_header_value(v) for v in values if v]
+    simple = [_SIMPLE_ADDRESS.match(v) for v in decoded]
+    pairs = [(m.group(1), m.group(2)) for m in simple] if all(simple) else email.utils.getaddresses(decoded)
+    for _name, addr in pairs:
         addr = addr.strip().lower()
         if "@" in addr and len(addr) <= 254:
             out.append(addr)
@@ -149,7 +163,7 @@ def parse(raw):
     p.message_id = (message_ids(msg.get("Message-ID")) or [""])[0]
     p.in_reply_to = message_ids(msg.get("In-Reply-To"))
     p.references = message_ids(" ".join(str(v) for v in msg.get_all("References", [])))
-    from_name, from_addr = email.utils.parseaddr(decode_header_value(msg.get("From")))
+    from_name, from_addr = _parseaddr(decode_header_value(msg.get("From")))
     p.from_addr = from_addr.strip().lower() if "@" in from_addr else ""
     p.from_name = from_name[:200]
     p.recipients = _addresses([*msg.get_all("To", []), *msg.get_all("Cc", []), *msg.get_all("Delivered-To", []),
@@ -164,7 +178,7 @@ def parse(raw):
                            if msg.get(h) is not None]
     p.authentication_results = [decode_header_value(v) for v in msg.get_all("Authentication-Results", [])]
     if msg.get("Return-Path") is not None:
-        p.return_path = email.utils.parseaddr(decode_header_value(msg.get("Return-Path")))[1]
+        p.return_path = _parseaddr(decode_header_value(msg.get("Return-Path")))[1]
     p.is_report = msg.get_content_type() in ("multipart/report", "message/delivery-status")
 
     plain, html = [], []
