@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("liaison.agenda.urls")),
     path("", include("liaison.requests.urls")),
     path("", include("liaison.notify.urls")),
+    path("", include("liaison.notify.webhook_urls")),
+    path("", include("liaison.mail.urls")),
     path("", include("liaison.insights.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", api.urls),

@@ -9,4 +9,11 @@ class MailConfig(AppConfig):
     verbose_name = "Mail"
 
     def ready(self):
+        from liaison.notify import kinds
+
         from . import signals  # noqa: F401 - request events → team chat webhooks
+
+        kinds.register("Mail", {
+            "mail.confirmation": "A confirmation when I file a request by mail",
+            "notify.webhook_disabled": "A chat webhook of my team was paused after failures",
+        })
