@@ -93,3 +93,7 @@ api.add_router("/", agenda_router)
 from liaison.requests.api import router as requests_router  # noqa: E402
 
 api.add_router("/", requests_router)
+
+from liaison.insights.api import router as insights_router  # noqa: E402
+
+api.add_router("/", insights_router)
