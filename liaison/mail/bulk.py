@@ -21,7 +21,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import Count, F, Q
 
 from liaison.core.business_days import add_business_days
@@ -403,7 +403,7 @@ def ingest_many_bulk(raws, *, now, door="pipe", envelope_from=None):
     try:
         with transaction.atomic():
             return ingest_batch(raws, now=now, door=door, envelope_from=envelope_from)
-    except IntegrityError:
+    except (IntegrityError, DataError):  # a concurrent twin, or a value one message cannot store
         ctx = Context(now)
         with transaction.atomic():
             return [_one(ctx, raw, door, envelope_from) for raw in raws]

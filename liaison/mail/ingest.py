@@ -390,7 +390,7 @@ def _process(ctx, row, p, envelope_from):
 def _quarantine(row, error):
     row.disposition = Disposition.QUARANTINED
     tb = traceback.format_exception_only(type(error), error)[-1].strip()
-    row.reason = f"Could not be processed: {tb}"[:4000]
+    row.reason = f"Could not be processed: {tb}".replace("\x00", "")[:4000]
     row.request = None
     row.service = row.service if row.service_id else None
 

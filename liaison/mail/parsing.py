@@ -82,7 +82,7 @@ def decode_header_value(value):
         with contextlib.suppress(Exception):  # a malformed encoded word: keep it as it came
             value = str(make_header(decode_header(value)))
     # compat32 hands 8-bit header bytes over as surrogate escapes
-    value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace").replace("\x00", "")
     return " ".join(value.split())
 
 
