@@ -14,4 +14,11 @@ class AgendaConfig(AppConfig):
     verbose_name = "Agenda"
 
     def ready(self):
+        from liaison.core.links import register
+
         from . import signals, tasks  # noqa: F401
+
+        register("nav", "Agenda", "agenda:overview", order=20, active="agenda:")
+        register("team", "Calendar", "agenda:calendar", arg="slug", order=20)
+        register("team", "Notice history", "agenda:notice_history", arg="slug", order=21)
+        register("service", "Maintenance windows", "agenda:maintenance", arg="slug", order=20)

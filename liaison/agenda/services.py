@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Avg, Count, Max, Min, Q
 from django.db.models.functions import TruncMonth
 
 from liaison.core.business_days import business_days_between
+from liaison.notify.services import notify
 from liaison.org.models import Membership, Person, Service, Team
 
 from . import conflicts
@@ -37,16 +37,14 @@ from .models import (
 # --- notification: the one door to liaison.notify ------------------------------------------
 
 
-def notify_people(people, *, subject, body, url, kind="agenda.conflict"):
-    """Tell `people` something, at once. THE one place the agenda reaches the notify outbox.
+def notify_people(people, *, subject, body, url, kind, dedupe_key, now):
+    """Tell `people` something through the notify outbox: THE one place the agenda notifies.
 
-    Until liaison.notify's outbox lands this sends one plain mail per person (so both
-    leads hear of a conflict in the same moment); wiring the outbox is changing this body
-    to a call of liaison.notify.services.notify(...).
+    Both leads of a conflict are queued in one call, so they hear of it in the same sweep;
+    `dedupe_key` makes a repeated detection (the periodic full scan) queue nothing new.
     """
-    link = f"{settings.SITE_URL}{url}"
-    for person in {p.pk: p for p in people if p is not None and p.is_active}.values():
-        send_mail(subject, f"{body}\n\n{link}\n", None, [person.email], fail_silently=True)
+    notify([p for p in people if p is not None and p.is_active], kind=kind, subject=subject, body=body,
+           link=url, dedupe_key=dedupe_key, now=now)
 
 
 def announce_conflict(conflict_ids, now):
@@ -58,7 +56,8 @@ def announce_conflict(conflict_ids, now):
         customer_lead = other.team.lead if other.team_id else None
         subject = f"Agenda conflict ({conflict.get_severity_display().lower()}): {conflict.change.title} × {other}"
         notify_people([conflict.change.team.lead, customer_lead], subject=subject, body=conflict.reason,
-                      url=conflict.get_absolute_url())
+                      url=conflict.get_absolute_url(), kind="agenda.conflict",
+                      dedupe_key=f"agenda.conflict:{conflict.pk}", now=now)
 
 
 # --- who may do what ------------------------------------------------------------------------
@@ -105,9 +104,9 @@ def _zone(name, field="time_zone"):
 def validate_window(start, end):
     if end <= start:
         raise ValidationError({"end": "The window must end after it starts."})
-    if end - start > MAX_WINDOW:
+    if end - start >= MAX_WINDOW:
         days = (end - start) / timedelta(days=1)
-        raise ValidationError({"end": f"A window may last at most 90 days; this one lasts {days:.0f} days."})
+        raise ValidationError({"end": f"A window must be shorter than 90 days; this one lasts {days:.0f} days."})
 
 
 def resolve_services(values, field="services", required=True):
@@ -494,7 +493,8 @@ def ask_delay(conflict, *, by, now, text=""):
     _settle(conflict, Conflict.Status.DELAY_ASKED, "", by, now,
             _check_text("text", text, required=False) or "Please move the change.")
     notify_people([conflict.change.team.lead], subject=f"Delay asked: {conflict.change.title}",
-                  body=f"{by} asks for the change to be moved.\n\n{conflict.reason}", url=conflict.get_absolute_url())
+                  body=f"{by} asks for the change to be moved.\n\n{conflict.reason}", url=conflict.get_absolute_url(),
+                  kind="agenda.delay_asked", dedupe_key=f"agenda.delay_asked:{conflict.pk}:{now.isoformat()}", now=now)
     return conflict
 
 

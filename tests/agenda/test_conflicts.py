@@ -2,11 +2,11 @@
 import datetime as dt
 
 import pytest
-from django.core import mail
 
 from liaison.agenda import conflicts
 from liaison.agenda import services as agenda
 from liaison.agenda.models import Conflict, ConflictEntry
+from liaison.notify.models import Notification
 from liaison.org import services as org
 
 from .conftest import NOW, at
@@ -28,8 +28,13 @@ def test_change_through_the_dependency_graph_collides_with_the_event(story, djan
     assert conflict.score == 12 and conflict.severity == Conflict.Severity.HIGH
     assert ConflictEntry.objects.get(conflict=conflict).kind == ConflictEntry.Kind.DETECTED
     # both leads, at once
-    assert sorted(m.to[0] for m in mail.outbox) == ["carla@corp.example", "lars@corp.example"]
-    assert all("Meet the architect" in m.subject for m in mail.outbox)
+    queued = Notification.objects.filter(kind="agenda.conflict").select_related("recipient")
+    assert sorted(n.recipient.email for n in queued) == ["carla@corp.example", "lars@corp.example"]
+    assert all("Meet the architect" in n.subject and n.created_at == queued[0].created_at for n in queued)
+    # the periodic full scan finds the same conflict again, and queues nothing new
+    with django_capture_on_commit_callbacks(execute=True):
+        conflicts.full_scan(now=at(10, 10))
+    assert Notification.objects.filter(kind="agenda.conflict").count() == 2
 
 
 def test_direct_dependency_and_event_itself_scores_higher(story):
