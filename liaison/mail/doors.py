@@ -7,14 +7,15 @@ Both call liaison.mail.ingest.ingest and map its outcome to their protocol:
   stays unseen and the next poll takes it again (the content hash makes that safe).
 """
 
+import asyncio
 import contextlib
 import imaplib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from aiosmtpd.controller import Controller
-from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from .ingest import TemporaryFailure, ingest
 
@@ -22,21 +23,28 @@ log = logging.getLogger(__name__)
 
 
 def _ingest_sync(raw, envelope_from):
-    close_old_connections()
-    try:
-        return ingest(raw, door="smtp", envelope_from=envelope_from)
-    finally:
-        close_old_connections()
+    close_old_connections()  # drop a connection the database closed while we idled
+    return ingest(raw, door="smtp", envelope_from=envelope_from)
 
 
 class IngestHandler:
+    """Ingests on one worker thread of its own: the ORM is synchronous, and one thread
+    keeps one database connection for the listener's life (closed by `close()`)."""
+
+    def __init__(self):
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="liaison-smtpd")
+
+    def close(self):
+        self.executor.submit(connections.close_all).result(timeout=30)
+        self.executor.shutdown(wait=True)
+
     async def handle_DATA(self, server, session, envelope):
         raw = envelope.original_content or envelope.content
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
         envelope_from = "" if envelope.mail_from in ("", "<>") else envelope.mail_from
         try:
-            await sync_to_async(_ingest_sync, thread_sensitive=True)(raw, envelope_from)
+            await asyncio.get_running_loop().run_in_executor(self.executor, _ingest_sync, raw, envelope_from)
         except TemporaryFailure as error:
             log.warning("smtp: temporary failure, asking the sender to retry: %s", error)
             return "451 4.3.0 Temporary failure, please retry"
@@ -46,9 +54,17 @@ class IngestHandler:
         return "250 2.0.0 Message accepted"
 
 
+class IngestController(Controller):
+    def stop(self, *args, **kwargs):
+        try:
+            super().stop(*args, **kwargs)
+        finally:
+            self.handler.close()
+
+
 def smtp_controller(host=None, port=None):
     """An unstarted aiosmtpd Controller running the ingest; `.start()` / `.stop()`."""
-    return Controller(IngestHandler(), hostname=host or settings.LIAISON_SMTPD_HOST,
+    return IngestController(IngestHandler(), hostname=host or settings.LIAISON_SMTPD_HOST,
                       port=port or settings.LIAISON_SMTPD_PORT, data_size_limit=settings.LIAISON_MAIL_MAX_MESSAGE_BYTES,
                       decode_data=False)
 
