@@ -204,7 +204,7 @@ def run(args, rng):
         import pstats
 
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(40)
     print(f"Ingest: {len(messages)} messages in {elapsed:.2f} s = {len(messages) / elapsed:,.0f} msg/s "
           f"(this process used {cpu:.2f} s of CPU = {len(messages) / cpu:,.0f} msg per CPU-second; "
           f"load average now {os.getloadavg()[0]:.2f})")
