@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import close_old_connections, connections
 
-from .ingest import TemporaryFailure, ingest
+from .ingest import TemporaryFailure, ingest, ingest_many
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,9 @@ def imap_connect():
     return conn
 
 
-def poll(limit=500):
-    """Fetch unseen messages from the configured IMAP folder, ingest each, flag it \\Seen.
+def poll(limit=500, batch=100):
+    """Fetch unseen messages from the configured IMAP folder, ingest them in batches,
+    flag each batch \\Seen once it is recorded.
 
     Returns {"taken": n, "left": n} (left: temporary failures, still unseen).
     """
@@ -89,20 +90,25 @@ def poll(limit=500):
             raise RuntimeError(f"IMAP folder {settings.LIAISON_IMAP_FOLDER} cannot be selected")
         status, data = conn.uid("SEARCH", None, "UNSEEN")
         uids = data[0].split()[:limit] if status == "OK" and data and data[0] else []
-        for uid in uids:
-            status, parts = conn.uid("FETCH", uid, "(BODY.PEEK[])")
-            raw = next((p[1] for p in parts or [] if isinstance(p, tuple) and len(p) > 1), None)
-            if status != "OK" or raw is None:
-                counts["left"] += 1
+        for start in range(0, len(uids), batch):
+            fetched = []
+            for uid in uids[start:start + batch]:
+                status, parts = conn.uid("FETCH", uid, "(BODY.PEEK[])")
+                raw = next((p[1] for p in parts or [] if isinstance(p, tuple) and len(p) > 1), None)
+                if status != "OK" or raw is None:
+                    counts["left"] += 1
+                    continue
+                fetched.append((uid, raw))
+            if not fetched:
                 continue
             try:
-                ingest(raw, door="imap")
+                ingest_many([raw for _, raw in fetched], door="imap")
             except TemporaryFailure as error:
-                log.warning("imap: uid %s left for the next poll: %s", uid, error)
-                counts["left"] += 1
+                log.warning("imap: %d messages left for the next poll: %s", len(fetched), error)
+                counts["left"] += len(fetched)
                 continue
-            conn.uid("STORE", uid, "+FLAGS", "(\\Seen)")
-            counts["taken"] += 1
+            conn.uid("STORE", b",".join(uid for uid, _ in fetched), "+FLAGS", "(\\Seen)")
+            counts["taken"] += len(fetched)
     finally:
         with contextlib.suppress(Exception):  # the server may already have gone
             conn.logout()

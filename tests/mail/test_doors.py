@@ -211,7 +211,7 @@ def test_imap_poll_leaves_mail_unseen_on_a_temporary_failure(requester, service,
     def down(*args, **kwargs):
         raise TemporaryFailure("database down")
 
-    monkeypatch.setattr(doors, "ingest", down)
+    monkeypatch.setattr(doors, "ingest_many", down)
     assert doors.poll() == {"taken": 0, "left": 1}
     conn.select("INBOX")
     assert len(conn.uid("SEARCH", None, "UNSEEN")[1][0].split()) == 1
