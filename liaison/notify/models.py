@@ -72,8 +72,8 @@ class NotificationPreference(models.Model):
 
     class Mode(models.TextChoices):
         IMMEDIATE = "immediate", "Send immediately"
-        DIGEST = "digest", "In a daily digest"
         OFF = "off", "Off"
+        DIGEST = "digest", "In a daily digest"  # last, so the existing radio ids stay put
 
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                related_name="notification_preferences")

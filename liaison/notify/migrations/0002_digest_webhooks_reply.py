@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='notificationpreference',
             name='mode',
-            field=models.CharField(choices=[('immediate', 'Send immediately'), ('digest', 'In a daily digest'), ('off', 'Off')], default='immediate', max_length=20),
+            field=models.CharField(choices=[('immediate', 'Send immediately'), ('off', 'Off'), ('digest', 'In a daily digest')], default='immediate', max_length=20),
         ),
         migrations.CreateModel(
             name='TeamWebhook',
