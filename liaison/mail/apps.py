@@ -15,5 +15,6 @@ class MailConfig(AppConfig):
 
         kinds.register("Mail", {
             "mail.confirmation": "A confirmation when I file a request by mail",
+            "mail.attachment_refused": "An attachment of my mail was too large to keep",
             "notify.webhook_disabled": "A chat webhook of my team was paused after failures",
         })

@@ -345,6 +345,11 @@ def _process(ctx, row, p, envelope_from):
             row.disposition, row.reason = Disposition.TRIAGE, f"{person} may not comment on #{request.pk}: {error}"
             return
         row.disposition = Disposition.COMMENT
+        if refused:  # the sender hears it, not only the other side
+            queue(message_rows([person.pk], kind="mail.attachment_refused",
+                               subject=f"[{request.service.name}] Attachment not kept: {request.title}",
+                               body=_refused_note(refused).strip(), link=request.get_absolute_url(),
+                               dedupe_key=f"mail:refused:{row.content_hash}", now=now))
         return
 
     if service is None:

@@ -138,3 +138,14 @@ def test_an_attachment_over_the_limit_is_kept_out_and_the_sender_told(requester,
     request = Request.objects.get(pk=ingest(raw, now=NOW).request_id)
     assert [a.name for a in request.attachments.all()] == ["small.txt"]
     assert "Not kept" in confirmation_of(request).body and "huge.bin" in confirmation_of(request).body
+
+
+def test_a_reply_with_a_huge_attachment_tells_its_sender(requester, service, settings):
+    settings.LIAISON_MAIL_MAX_ATTACHMENT_BYTES = 1000
+    _, request = _request_by_mail(requester, service)
+    reply = message(to=reply_address(f"requests.{request.pk}"), subject="re", body="The dump.",
+                    attachments=[("dump.sql", b"x" * 5000, "application/sql")])
+    assert ingest(reply, now=NOW).disposition == Disposition.COMMENT
+    note = Notification.objects.get(kind="mail.attachment_refused")
+    assert note.recipient == requester and "dump.sql" in note.body
+    assert not request.attachments.exists()
