@@ -5,11 +5,16 @@ field name and a reason, so every door can show the same clear message and the d
 stays unchanged.
 """
 
+import copy
 import secrets
+import time
 from collections import defaultdict, deque
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -208,17 +213,84 @@ def create_token(person, name="API token"):
     return token, key
 
 
+class ProcessCache:
+    """A small per-process cache with a time to live, for lookups on hot paths.
+
+    For what changes rarely and is read on every API call (a token's person, a service,
+    a person's teams). Entries expire `ttl` seconds after they were loaded; the owner
+    drops them at once (`forget`, `clear`) when a change is saved in this process, so
+    only changes made by *other* processes wait out the TTL. Thread-safe for gunicorn's
+    gthread workers: each operation is a single dict operation under the GIL.
+    """
+
+    def __init__(self, ttl, max_entries=50_000):
+        self.ttl, self.max_entries, self._data = ttl, max_entries, {}
+
+    def get(self, key):
+        hit = self._data.get(key)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1]
+
+    def put(self, key, value):
+        if len(self._data) >= self.max_entries:
+            now = time.monotonic()
+            for k, (expires, _) in list(self._data.items()):
+                if expires < now:
+                    self._data.pop(k, None)
+            if len(self._data) >= self.max_entries:
+                self._data.clear()
+        self._data[key] = (time.monotonic() + self.ttl, value)
+        return value
+
+    def forget(self, key):
+        self._data.pop(key, None)
+
+    def clear(self):
+        self._data.clear()
+
+
+#: Token hash -> [token id, person, last_used_at]. A revoked token, or one whose person
+#: was deactivated, is refused at once in the process that saved the change and within
+#: LIAISON_TOKEN_CACHE_SECONDS (default 10 s) in every other process: the window this
+#: cache opens, in exchange for one query less on every API call.
+_recent_tokens = ProcessCache(getattr(settings, "LIAISON_TOKEN_CACHE_SECONDS", 10))
+
+
+@receiver(post_save, sender=ApiToken, dispatch_uid="org.token_cache.token_saved")
+@receiver(post_delete, sender=ApiToken, dispatch_uid="org.token_cache.token_deleted")
+def _forget_token(sender, instance, **kwargs):
+    _recent_tokens.forget(instance.key_hash)
+
+
+@receiver(post_save, sender=Person, dispatch_uid="org.token_cache.person_saved")
+@receiver(post_delete, sender=Person, dispatch_uid="org.token_cache.person_deleted")
+def _forget_person_tokens(sender, instance, **kwargs):
+    _recent_tokens.clear()  # rare (a person changed); simpler than an index by person
+
+
 def authenticate_token(key, now=None):
-    """The active person behind `key`, or None. Marks the token used (at most once a minute)."""
+    """The active person behind `key`, or None. Marks the token used (at most once a minute).
+
+    Per process, a token found active is remembered for a few seconds (see
+    _recent_tokens); each call gets its own copy of the person, so what one HTTP request
+    caches on its user object never leaks into another.
+    """
     if not key or not key.startswith(TOKEN_PREFIX):
         return None
-    token = ApiToken.objects.active().select_related("person").filter(key_hash=ApiToken.hash(key)).first()
-    if token is None:
-        return None
+    digest = ApiToken.hash(key)
+    hit = _recent_tokens.get(digest)
+    if hit is None:
+        token = ApiToken.objects.active().select_related("person").filter(key_hash=digest).first()
+        if token is None:
+            return None
+        hit = _recent_tokens.put(digest, [token.pk, token.person, token.last_used_at])
     now = now or timezone.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.person
+    last_used_at = hit[2]
+    if last_used_at is None or (now - last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=hit[0]).update(last_used_at=now)
+        hit[2] = now
+    return copy.copy(hit[1])
 
 
 def revoke_token(token, now=None):

@@ -5,14 +5,19 @@ Thin handlers: find the request among those the caller may see
 action with `now`, render. The services decide who may act (403) and which
 transitions and values are allowed (400 naming the field, or "status" for a transition).
 
-Costs are kept flat: creating a request is a fixed handful of queries (token, service,
-the caller's teams, then request, event and notification INSERTs); a list is the
-caller's scope, a count and one page.
+Costs are kept flat: creating a request is its three INSERTs (request, event,
+notification) in one transaction; a list is the caller's scope, a count and one page.
+The lookups every create needs are cached per process for a few seconds (the token's
+person in liaison.org.services; here a service with its team, and the caller's teams):
+see _recent_services and _recent_teams for what may be stale, and for how long.
 """
 
+import copy
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -20,8 +25,9 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
-from liaison.org.models import Membership, Service, Team
+from liaison.org.models import Membership, Person, Service, Team
 from liaison.org.schemas import Invalid, Message, Pages, PersonRef, Slug, TeamRef, Text
+from liaison.org.services import ProcessCache
 from liaison.playbook.coach import coach, draft_for
 
 from . import services
@@ -246,19 +252,51 @@ def _visible(user, pk):
     return get_object_or_404(Request.objects.visible_to(user).select_related(*RELATED), pk=pk)
 
 
+#: Per process: service slug -> Service with its team, and person id -> their teams.
+#: A change saved in this process drops them at once (signals below). A change saved by
+#: another process is seen here within SERVICE_CACHE_SECONDS for a service and its team
+#: (a new team lead, lead time, time zone or working days: they change rarely, and a
+#: create reads a service among thousands) and TEAMS_CACHE_SECONDS for a person joining
+#: or leaving a team (what they may ask on behalf of). With the token's person (cached
+#: in liaison.org.services), a create reads nothing but what it writes.
+SERVICE_CACHE_SECONDS = 60
+TEAMS_CACHE_SECONDS = 10
+_recent_services = ProcessCache(SERVICE_CACHE_SECONDS, max_entries=20_000)
+_recent_teams = ProcessCache(TEAMS_CACHE_SECONDS)
+
+
+@receiver([post_save, post_delete], sender=Service, dispatch_uid="requests.api.service_changed")
+@receiver([post_save, post_delete], sender=Team, dispatch_uid="requests.api.team_changed")
+@receiver([post_save, post_delete], sender=Person, dispatch_uid="requests.api.person_changed")
+def _forget_directory(sender, **kwargs):
+    _recent_services.clear()
+    _recent_teams.clear()
+
+
+@receiver([post_save, post_delete], sender=Membership, dispatch_uid="requests.api.membership_changed")
+def _forget_membership(sender, instance, **kwargs):
+    _recent_teams.forget(instance.person_id)
+
+
 def _my_teams(user):
-    """The caller's teams in one query; also primes services.team_ids_of for this request."""
-    teams = {m.team.slug: m.team for m in Membership.objects.filter(person_id=user.pk).select_related("team")}
+    """The caller's teams by slug; also primes services.team_ids_of for this request."""
+    teams = _recent_teams.get(user.pk)
+    if teams is None:
+        teams = _recent_teams.put(user.pk, {m.team.slug: m.team for m in
+                                            Membership.objects.filter(person_id=user.pk).select_related("team")})
     user._member_team_ids = frozenset(t.pk for t in teams.values())
     user._my_teams_cache = list(teams.values())
     return teams
 
 
 def _service(slug):
-    service = Service.objects.select_related("team").filter(slug=slug).first()
+    service = _recent_services.get(slug)
     if service is None:
-        raise ValidationError({"service": f"There is no service with slug {slug!r}."})
-    return service
+        service = Service.objects.select_related("team").filter(slug=slug).first()
+        if service is None:
+            raise ValidationError({"service": f"There is no service with slug {slug!r}."})
+        _recent_services.put(slug, service)
+    return copy.copy(service)  # its own copy: what a call caches on it stays in that call
 
 
 def _requester_team(user, slug):

@@ -16,16 +16,22 @@ Each action takes the actor (`by`) and `now`, and:
 grace periods count the service's business days (liaison.core.business_days).
 """
 
-from datetime import date, datetime, timedelta
+import json
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from functools import partial
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Aggregate, Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncWeek
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from liaison.core.business_days import add_business_days, business_days_between
+from liaison.notify.models import Notification
 from liaison.notify.services import message_rows, notify, queue
 from liaison.org.models import Membership, Person, Team
 
@@ -133,11 +139,17 @@ def _jsonable(value):
     return value.isoformat() if isinstance(value, date | datetime) else value
 
 
-def _event(request, kind, by, now, **data):
-    return RequestEvent.objects.create(
+def _new_event(request, kind, by, now, **data):
+    return RequestEvent(
         request=request, kind=kind, actor=by, at=now, provider_team_id=request.provider_team_id,
         requester_team_id=request.requester_team_id,
         data={k: _jsonable(v) for k, v in data.items() if v not in (None, "")})
+
+
+def _event(request, kind, by, now, **data):
+    event = _new_event(request, kind, by, now, **data)
+    event.save(force_insert=True)
+    return event
 
 
 def _save(request, now, *fields):
@@ -159,9 +171,91 @@ def provider_contacts(request):
 def _tell(recipients, request, event, kind, subject, body=""):
     """Queue `kind` for `recipients` about `event`; the dedupe key is the event, so a
     retried call never doubles a message."""
-    notify([r for r in recipients if r is not None and r != event.actor_id], kind=kind,
-           subject=f"[{request.service.name}] {subject}", body=body, link=request.get_absolute_url(),
-           dedupe_key=f"request:{request.pk}:event:{event.pk}", now=event.at)
+    queue(_tell_rows(recipients, request, event, kind, subject, body))
+
+
+def _tell_rows(recipients, request, event, kind, subject, body=""):
+    return message_rows([r for r in recipients if r is not None and r != event.actor_id], kind=kind,
+                        subject=f"[{request.service.name}] {subject}", body=body, link=request.get_absolute_url(),
+                        dedupe_key=f"request:{request.pk}:event:{event.pk}", now=event.at)
+
+
+# --- one round trip for a new request (PostgreSQL) ------------------------------------------
+#
+# Creating a request writes three rows: the request, its "created" event and one
+# notification per recipient. Through the ORM that is BEGIN, three INSERTs and COMMIT:
+# five round trips, each a wake-up of the database server (on a busy machine each costs
+# milliseconds of waiting), and ~60 parameters adapted one by one. On PostgreSQL,
+# _insert_new_request sends the three INSERTs as one statement (data-modifying CTEs),
+# atomic by itself: one round trip, each row as one JSON parameter that
+# json_populate_record turns into the table's row type. The rows are the same model
+# instances the ORM path saves (every concrete field, through its pre_save), the ids
+# the event and notifications need come from the CTEs, and post_save is sent for the
+# request and the event as save() would (liaison.mail forwards events to chat).
+# bench/requests_api.py: CPU per create ~5.3 -> ~3.9 ms, wall (one client) ~29 -> ~17 ms.
+
+_REQUEST_ID, _EVENT_ID = "\x1frequest\x1f", "\x1fevent\x1f"  # stand-ins until the INSERT gives the ids
+_NEW_REQUEST_SQL = None
+
+
+def _insert_fields(model):
+    return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+def _row(obj, skip=()):
+    return {f.column: f.pre_save(obj, True) for f in _insert_fields(type(obj)) if f.attname not in skip}
+
+
+def _json_value(value):
+    if isinstance(value, date | datetime | time):
+        return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _new_request_sql():
+    """The one statement (built once per process; psycopg caches its parsing too)."""
+    global _NEW_REQUEST_SQL
+    if _NEW_REQUEST_SQL is None:
+        q = connection.ops.quote_name
+        with_ids = "replace(replace({}, %s, (SELECT id FROM r)::text), %s, (SELECT id FROM e)::text)"
+
+        def insert(model, source, extra=(), expressions=None):
+            table = q(model._meta.db_table)
+            columns = [f.column for f in _insert_fields(model) if f.column not in dict(extra)]
+            values = [(expressions or {}).get(c, q(c)) for c in columns]
+            names = ", ".join([*(q(c) for c, _ in extra), *(q(c) for c in columns)])
+            select = ", ".join([*(v for _, v in extra), *values])
+            return f"INSERT INTO {table} ({names}) SELECT {select} FROM {source}(NULL::{table}, %s::json)"
+
+        requests = insert(Request, "json_populate_record")
+        events = insert(RequestEvent, "json_populate_record", extra=[("request_id", "(SELECT id FROM r)")])
+        notes = insert(Notification, "json_populate_recordset",
+                       expressions={c: with_ids.format(q(c)) for c in ("dedupe_key", "link")})
+        _NEW_REQUEST_SQL = (f"WITH r AS ({requests} RETURNING id), e AS ({events} RETURNING id), "
+                            f"n AS ({notes} ON CONFLICT DO NOTHING) SELECT (SELECT id FROM r), (SELECT id FROM e)")
+    return _NEW_REQUEST_SQL
+
+
+def _insert_new_request(request, event, rows):
+    """INSERT `request`, `event` (its first event) and notification `rows` in one statement.
+
+    `event` and `rows` were built while request.pk and event.pk held the stand-ins
+    _REQUEST_ID and _EVENT_ID (in the notifications' dedupe keys and links); the
+    statement puts the real ids in their place.
+    """
+    dumps = partial(json.dumps, default=_json_value)
+    params = [dumps(_row(request)), dumps(_row(event, skip=("request_id",))),  # the notifications' SELECT
+              _REQUEST_ID, _EVENT_ID, _REQUEST_ID, _EVENT_ID, dumps([_row(row) for row in rows])]  # comes first
+    with connection.cursor() as cursor:
+        cursor.execute(_new_request_sql(), params)
+        request_id, event_id = cursor.fetchone()
+    request.pk, event.pk, event.request_id = request_id, event_id, request_id
+    for obj in (request, event):
+        obj._state.adding, obj._state.db = False, connection.alias
+        post_save.send(sender=type(obj), instance=obj, created=True, update_fields=None, raw=False,
+                       using=connection.alias)
 
 
 # --- creating: a request, or a heads-up forecast --------------------------------------
@@ -227,7 +321,6 @@ def _new_request(*, requester, requester_team_id, service, title, context, need_
         status=status, created_at=now, updated_at=now, **fields)
 
 
-@transaction.atomic
 def submit_request(*, requester, service, title, context, need_by, date_kind, now, requester_team=None,
                    options="", milestone="", short_notice_owned=""):
     """Send a request to `service`'s team.
@@ -255,15 +348,24 @@ def submit_request(*, requester, service, title, context, need_by, date_kind, no
         need_by=need_by, date_kind=date_kind, options=options, milestone=milestone, status=Status.SUBMITTED,
         now=now, submitted_at=now, notice_business_days=notice, short_notice=notice < service.lead_time_days,
         short_notice_owned=(short_notice_owned or "").strip() if notice < service.lead_time_days else "")
-    request.save(force_insert=True)
-    event = _event(request, EventKind.CREATED, requester, now, need_by=need_by, date_kind=date_kind,
-                   notice_business_days=notice, short_notice=request.short_notice)
     lead = service.team.lead_id
     recipients = [lead] if lead else provider_contacts(request)
     body = f"{requester} asks: {title}\nNeeded by {need_by:%a %d %b %Y} ({date_kind}).\n\n{context}"
     if request.short_notice:
         body += f"\n\nShort notice ({notice} business days), owned: {request.short_notice_owned}"
-    _tell(recipients, request, event, "request.submitted", f"New request: {title}", body)
+    created = dict(need_by=need_by, date_kind=date_kind, notice_business_days=notice, short_notice=request.short_notice)
+    if connection.vendor == "postgresql":
+        request.pk = _REQUEST_ID
+        event = _new_event(request, EventKind.CREATED, requester, now, **created)
+        event.pk = _EVENT_ID
+        rows = _tell_rows(recipients, request, event, "request.submitted", f"New request: {title}", body)
+        event.pk = request.pk = None
+        _insert_new_request(request, event, rows)
+        return request
+    with transaction.atomic():
+        request.save(force_insert=True)
+        event = _event(request, EventKind.CREATED, requester, now, **created)
+        _tell(recipients, request, event, "request.submitted", f"New request: {title}", body)
     return request
 
 
