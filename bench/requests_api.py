@@ -19,9 +19,11 @@ services, COPY) without requests. Then:
    (random requester token among --requesters people, random service, title, context,
    need-by 5-60 days ahead, hard or flexible; short notice owned when it is short),
    a warm-up of --warmup seconds (10) first, then --duration seconds measured;
-4. prints requests/s, latency percentiles and status codes (non-2xx must be 0), then
-   checks in the database that every request created has its "created" event and its
-   notification rows, and that their number is the number of 201s.
+4. prints requests/s, latency percentiles, status codes (non-2xx must be 0), the CPU the
+   gunicorn workers used per create and a calibration (GET /healthz, a bare view, on the
+   same server just before: ~3,400/s on an idle machine of this kind), then checks in the
+   database that every request created has its "created" event and its notification rows,
+   and that their number is the number of 201s.
 Prints the machine and the load average before and after.
 """
 
@@ -193,6 +195,13 @@ def main():
         print(f"   load before: {load()}")
         run_wrk(port, args.warmup, args.connections, args.wrk_threads, datafile)  # connections, per-process caches
         print(f"   warm-up done, load: {load()}")
+        # Calibration: a bare Django view (/healthz) on the same server, same moment. ARCHITECTURE.md
+        # measured ~3,400/s on an idle machine of this kind: the ratio tells how much of the
+        # machine this run got.
+        healthz = subprocess.run(["wrk", f"-t{args.wrk_threads}", f"-c{args.connections}", "-d5s",
+                                  f"http://127.0.0.1:{port}/healthz"], capture_output=True, text=True).stdout
+        bare = float(re.search(r"Requests/sec:\s+([\d.]+)", healthz).group(1))
+        print(f"   calibration: GET /healthz {bare:,.0f} requests/s (idle machine of this kind: ~3,400/s)")
         workers = children(server.pid)
         cpu_before = cpu_seconds(workers)
         cmd, out = run_wrk(port, args.duration, args.connections, args.wrk_threads, datafile)
