@@ -7,6 +7,8 @@ admin.site.site_header = "Liaison administration"
 admin.site.site_title = "Liaison admin"
 
 urlpatterns = [
+    # The API first: its routes are matched on every API call, before the many page patterns.
+    path("api/v1/", api.urls),
     path("", include("liaison.web.urls")),
     path("", include("liaison.org.urls")),
     path("", include("liaison.network.urls")),
@@ -17,6 +19,5 @@ urlpatterns = [
     path("", include("liaison.mail.urls")),
     path("", include("liaison.insights.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -410,19 +410,6 @@ def inbox_home(request):
     return _render(request, "requests/inbox_home.html", {"teams": teams})
 
 
-def _inbox_counts(team, now):
-    """{bucket: n, "all": n} for the inbox tabs, in one aggregate over the team's *open* rows.
-
-    The buckets are the service's own (services._bucket_filters); every one of them needs
-    an open status, so narrowing to open rows first changes no count but lets PostgreSQL
-    read the (provider_team, status, due_date) index instead of every request the team
-    ever received (346 ms → ~15 ms for a team with 43,000 requests among 1,000,000).
-    services.inbox_counts() should do the same and return "all"; then call it here.
-    """
-    return Request.objects.filter(provider_team=team, status__in=OPEN_STATUSES).aggregate(
-        all=Count("id"), **{name: Count("id", filter=q) for name, q in services._bucket_filters(now).items()})
-
-
 @login_required
 def inbox(request, slug):
     """A provider team's open requests by bucket, soonest due first, with forecast demand by week.
@@ -436,7 +423,7 @@ def inbox(request, slug):
     show = request.GET.get("show", "all")
     if show not in dict(INBOX_TABS):
         show = "all"
-    counts = _inbox_counts(team, now)
+    counts = services.inbox_counts(team, now=now)
     rows = (services.team_inbox(team, now=now, bucket=None if show == "all" else show)
             .select_related(None).prefetch_related(*INBOX_RELATED)
             .only(*LIST_COLUMNS, "service", "requester", "requester_team"))
