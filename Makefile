@@ -17,6 +17,7 @@ $(BIN)/liaison: pyproject.toml
 install: $(BIN)/liaison  ## create .venv and install Liaison with its test extras
 
 demo: export LIAISON_HTTPS = 0
+demo: export LIAISON_SITE_URL ?= http://127.0.0.1:$(PORT)
 demo: export LIAISON_EMAIL_BACKEND ?= django.core.mail.backends.console.EmailBackend
 demo: install  ## set up SQLite, load the demo enterprise if empty, serve with the worker
 	$(BIN)/liaison migrate --noinput

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from liaison.agenda.demo import build_agenda
+from liaison.insights.rollups import rebuild_facts
 from liaison.network.demo import build_network
 from liaison.org.models import Service
 from liaison.requests.demo import build_requests
@@ -43,6 +44,11 @@ def agenda_step(rng, demo, now):
     demo.counts.update(build_agenda(rng, now, demo.teams, services))
 
 
+def health_step(rng, demo, now):
+    """Fill the insights fact table at once, so scorecards show before the worker's first sweep."""
+    demo.counts["request facts"] = rebuild_facts(now)
+
+
 STEPS = [
     ("org chart", enterprise.build_org),
     ("accounts", enterprise.build_accounts),
@@ -50,6 +56,7 @@ STEPS = [
     ("network", build_network),
     ("agenda", agenda_step),
     ("requests", build_requests),
+    ("relationship health", health_step),
 ]
 
 

@@ -15,6 +15,7 @@ class InsightsConfig(AppConfig):
     verbose_name = "Insights"
 
     def ready(self):
+        from liaison.core import links
         from liaison.notify.kinds import register
 
         from . import sweeps  # noqa: F401  (registers insights.facts and insights.alerts)
@@ -22,3 +23,5 @@ class InsightsConfig(AppConfig):
         register("Relationship health", {
             "insights.deterioration": "A measure of one of my team's relationships moved beyond its own history",
         })
+        links.register("nav", "Insights", "insights:index", order=40, active="insights:")
+        links.register("team", "Relationship health", "insights:partners", arg="slug", order=40)
