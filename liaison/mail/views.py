@@ -1,7 +1,12 @@
 """Triage (the service team's unmatched mail) and quarantine (org admins: unprocessable mail).
 
 Thin: each view reads the request, asks the one visibility helper of InboundMessage
-(triage_visible_to / quarantine_visible_to) and calls liaison.mail.ingest.
+(triage_visible_to / quarantine_visible_to) and calls liaison.mail.ingest. Who may open a
+team's queue or the quarantine is decided in liaison.mail.services, which the links on the
+team page and in the navigation (apps.py) ask too.
+
+The triage page is one page for all of a person's teams; `?team=<slug>` narrows it to one
+team (the team page links there).
 """
 
 from django.conf import settings
@@ -13,9 +18,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from liaison.org.models import Team
+
 from . import ingest
 from .models import InboundMessage
 from .parsing import parse
+from .services import may_see_quarantine, may_triage
 
 
 def _page(request, queryset):
@@ -26,7 +34,14 @@ def _page(request, queryset):
 @login_required
 def triage(request):
     items = InboundMessage.objects.triage_visible_to(request.user)
-    return render(request, "mail/triage.html", {"page_obj": _page(request, items)})
+    team = None
+    if request.GET.get("team"):
+        team = get_object_or_404(Team.objects.visible_to(request.user), slug=request.GET["team"])
+        if not may_triage(request.user, team):
+            raise PermissionDenied(f"Only members of {team} and org admins see its mail triage.")
+        items = items.filter(service__team=team)
+    return render(request, "mail/triage.html", {"page_obj": _page(request, items), "team": team,
+                                                "see_quarantine": may_see_quarantine(request.user)})
 
 
 def _preview(message):
@@ -38,7 +53,8 @@ def _preview(message):
 
 @login_required
 def triage_item(request, pk):
-    message = get_object_or_404(InboundMessage.objects.triage_visible_to(request.user), pk=pk)
+    message = get_object_or_404(InboundMessage.objects.triage_visible_to(request.user)
+                                .select_related("service__team"), pk=pk)
     return render(request, "mail/triage_item.html", {"message": message, "text": _preview(message)})
 
 
@@ -67,7 +83,7 @@ def reprocess(request, pk):
 
 @login_required
 def quarantine(request):
-    if not request.user.is_org_admin:
+    if not may_see_quarantine(request.user):
         raise PermissionDenied("Only org admins see the mail quarantine.")
     items = InboundMessage.objects.quarantine_visible_to(request.user)
     return render(request, "mail/quarantine.html", {"page_obj": _page(request, items)})

@@ -8,4 +8,7 @@ class NotifyConfig(AppConfig):
     label = "notify"
 
     def ready(self):
+        # Nothing in the main navigation: the preferences page is a person's own setting,
+        # linked from the account area of the header (web/templates/base.html), and the
+        # webhooks page is linked from the preferences page for those who manage a team.
         from . import sweeps  # noqa: F401 - registers notify.deliver

@@ -1,4 +1,4 @@
-"""Notification preferences: per person, per kind, immediate or off.
+"""Notification preferences: per person, per kind, immediate, in a daily digest, or off.
 
 The kinds come from the catalogue the domains register (liaison.notify.kinds); "*"
 stands for every notification. Saving sets a preference only for the rows the person
@@ -7,6 +7,7 @@ preference wins, see services._mode_for).
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from django.shortcuts import redirect, render
 
 from . import kinds, services
 from .models import NotificationPreference
+from .webhook_views import manages_webhooks
 
 ALL = "*"
 
@@ -70,5 +72,6 @@ def preferences(request):
             messages.success(request, f"Saved: {changed} preference{'s' if changed != 1 else ''} changed."
                              if changed else "Nothing changed.")
             return redirect("notify:preferences")
-    return render(request, "notify/preferences.html", {"form": form, "all_field": form["all"]},
-                  status=400 if form.errors else 200)
+    context = {"form": form, "all_field": form["all"], "digest_hour": settings.LIAISON_DIGEST_HOUR,
+               "manages_webhooks": manages_webhooks(user)}
+    return render(request, "notify/preferences.html", context, status=400 if form.errors else 200)

@@ -5,9 +5,11 @@ belong to a team, preferences to a person.
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -25,13 +27,27 @@ def _teams(user):
     return Team.objects.all() if user.is_org_admin else Team.objects.filter(lead=user)
 
 
+def manages_webhooks(user):
+    """Whether `user` has any team whose webhooks they manage (the preferences page links here then)."""
+    return _teams(user).exists()
+
+
 class WebhookForm(forms.Form):
     team = forms.ModelChoiceField(queryset=Team.objects.none(), label="Team")
-    url = forms.CharField(label="Incoming webhook address (Slack, Teams or any https endpoint)", max_length=500)
+    url = forms.CharField(label="Incoming webhook address (Slack, Teams or any https endpoint)", max_length=500,
+                          widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
+        if len(teams) == 1:  # a lead of one team has nothing to choose
+            self.fields["team"].initial = teams[0]
+
+    def describe_errors(self):
+        """Point each field with an error at its message (the template renders it as id_<name>_error)."""
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}_error"
 
 
 @login_required
@@ -47,8 +63,12 @@ def webhooks(request):
         else:
             messages.success(request, f"Webhook added. Its signing secret: {hook.secret}")
             return redirect("notify_webhooks:list")
-    hooks = TeamWebhook.objects.filter(team__in=teams).select_related("team").order_by("team__name", "id")
-    return render(request, "notify/webhooks.html", {"form": form, "hooks": hooks, "teams": teams})
+    form.describe_errors()
+    hooks = (TeamWebhook.objects.filter(team__in=_teams(request.user)).select_related("team")
+             .order_by("team__name", "id"))
+    page = Paginator(hooks, settings.LIAISON_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "notify/webhooks.html", {"form": form, "page_obj": page, "teams": teams},
+                  status=400 if form.errors else 200)
 
 
 @login_required

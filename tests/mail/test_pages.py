@@ -76,7 +76,7 @@ def test_org_admins_see_the_quarantine_and_retry(login, org_admin, quarantined, 
 def test_a_lead_manages_the_webhooks_of_the_team(login, provider, outsider):
     client = login(provider.lead)
     page = client.post(reverse("notify_webhooks:list"), {"team": provider.pk, "url": "not a url"})
-    assert "full http(s) address" in page.text and not TeamWebhook.objects.exists()
+    assert page.status_code == 400 and "full http(s) address" in page.text and not TeamWebhook.objects.exists()
     client.post(reverse("notify_webhooks:list"), {"team": provider.pk, "url": "https://hooks.example/T1"})
     hook = TeamWebhook.objects.get()
     client.post(reverse("notify_webhooks:toggle", args=[hook.pk]))
@@ -85,7 +85,7 @@ def test_a_lead_manages_the_webhooks_of_the_team(login, provider, outsider):
     other = login(outsider)
     assert other.post(reverse("notify_webhooks:delete", args=[hook.pk])).status_code == 404
     assert other.post(reverse("notify_webhooks:list"), {"team": provider.pk,
-                                                        "url": "https://evil.example"}).status_code == 200
+                                                        "url": "https://evil.example"}).status_code == 400
     assert TeamWebhook.objects.count() == 1
     login(provider.lead).post(reverse("notify_webhooks:delete", args=[hook.pk]))
     assert not TeamWebhook.objects.exists()

@@ -1,10 +1,13 @@
-"""The notification preferences page: per person, per kind, immediate or off."""
+"""The notification preferences page (per person, per kind: immediate, digest or off) and the
+team webhooks page, and the links between them and from the header."""
 
 import pytest
+from django.utils import timezone
 
 from liaison.notify import services
-from liaison.notify.models import NotificationPreference
-from tests.factories import PersonFactory
+from liaison.notify.models import NotificationPreference, TeamWebhook
+from liaison.notify.webhooks import add_webhook
+from tests.factories import PersonFactory, TeamFactory
 
 URL = "/notifications/preferences/"
 
@@ -59,3 +62,63 @@ def test_a_bad_mode_is_the_fields_error_and_changes_nothing(login, person):
     assert b'id="id_all_error"' in response.content and b"Select a valid choice" in response.content
     assert b'aria-describedby="all-help id_all_error"' in response.content
     assert NotificationPreference.objects.count() == 0
+
+
+def test_the_lede_says_what_the_daily_digest_does(login, person, settings):
+    settings.LIAISON_DIGEST_HOUR = 6
+    body = login(person).get(URL).content.decode()
+    assert "will come later" not in body
+    assert "one email a day, sent from 06:00 UTC" in body
+    assert 'value="digest"' in body
+
+
+def test_leads_and_org_admins_find_the_webhooks_page_others_do_not(login, person, org_admin):
+    link = 'href="/notifications/webhooks/"'
+    lead = PersonFactory(email="lead@corp.example")
+    TeamFactory(name="Platform", slug="platform", lead=lead)
+    assert link not in login(person).get(URL).content.decode()
+    assert link in login(org_admin).get(URL).content.decode()
+    assert link in login(lead).get(URL).content.decode()
+
+
+def test_the_header_links_to_the_preferences_next_to_the_name(client, login, person):
+    assert 'href="/notifications/preferences/"' not in client.get("/accounts/login/").content.decode()
+    home = login(person).get("/").content.decode()
+    account = home[home.index('<div class="account">'):]
+    assert account.index("Nina Notified") < account.index(f'<a href="{URL}">Notifications</a>')
+    page = login(person).get(URL).content.decode()
+    assert f'<a href="{URL}" aria-current="page">Notifications</a>' in page
+
+
+WEBHOOKS = "/notifications/webhooks/"
+
+
+def test_webhooks_page_for_someone_who_leads_no_team(client, login, person):
+    assert client.get(WEBHOOKS).status_code == 302
+    page = login(person).get(WEBHOOKS)
+    assert page.status_code == 200 and "You lead no team" in page.text and "<form" not in page.text.split("<main")[1]
+
+
+def test_webhooks_form_for_a_lead_of_one_team_and_its_errors(login, db):
+    lead = PersonFactory(email="lead@corp.example")
+    team = TeamFactory(name="Platform", slug="platform", lead=lead)
+    client = login(lead)
+    page = client.get(WEBHOOKS).text
+    assert f'<option value="{team.pk}" selected>Platform</option>' in page  # nothing to choose
+    assert 'type="url" name="url"' in page and 'href="/notifications/preferences/"' in page
+    bad = client.post(WEBHOOKS, {"team": team.pk, "url": "not a url"})
+    assert bad.status_code == 400
+    assert 'aria-describedby="id_url_error"' in bad.text and 'id="id_url_error"' in bad.text
+    assert 'aria-invalid="true"' in bad.text
+    assert not TeamWebhook.objects.exists()
+
+
+def test_webhooks_list_pages_and_names_its_buttons(login, org_admin, settings):
+    settings.LIAISON_PAGE_SIZE = 2
+    team = TeamFactory(name="Platform", slug="platform")
+    hooks = [add_webhook(team, url=f"https://hooks.example/T{n}", now=timezone.now()) for n in range(3)]
+    client = login(org_admin)
+    first = client.get(WEBHOOKS).text
+    assert "https://hooks.example/T0" in first and "https://hooks.example/T2" not in first
+    assert f'Pause<span class="visually-hidden"> webhook {hooks[0].pk} of Platform</span>' in first
+    assert "https://hooks.example/T2" in client.get(WEBHOOKS, {"page": 2}).text
