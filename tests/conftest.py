@@ -11,6 +11,10 @@ from django.contrib.auth.models import Group
 from liaison.org.models import AUDITORS_GROUP
 from tests.factories import MembershipFactory, PersonFactory, TeamFactory
 
+# The browser fixtures (Playwright + Debian's Chromium) are one plugin for the whole suite:
+# a session-wide browser must exist once per process, whichever folder asks for it.
+pytest_plugins = ["tests.browser.fixtures"]
+
 PASSWORD = "correct horse battery staple"
 REQUIRE_ALL = os.environ.get("LIAISON_REQUIRE_ALL") == "1"
 
@@ -51,7 +55,7 @@ def org_admin(db):
 @pytest.fixture
 def auditor(db):
     person = PersonFactory(name="Audrey Auditor", email="auditor@corp.example")
-    person.groups.add(Group.objects.get(name=AUDITORS_GROUP))
+    person.groups.add(Group.objects.get_or_create(name=AUDITORS_GROUP)[0])  # a transactional test may have flushed it
     return person
 
 

@@ -3,12 +3,12 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import browser, browser_page, new_browser_page, sign_in  # noqa: F401
+from tests.browser.fixtures import sign_in
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_colliding_change_shows_on_both_calendars(story, new_browser_page):  # noqa: F811
+def test_a_colliding_change_shows_on_both_calendars(story, new_browser_page):
     engineer = sign_in(new_browser_page(), story.engineer)
     engineer.goto("/agenda/changes/new/")
     engineer.get_by_label("Team:", exact=True).select_option(label="Network Group")

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from liaison.org import services
-from tests.browser.conftest import sign_in
+from tests.browser.fixtures import sign_in
 from tests.factories import MembershipFactory, PersonFactory, ServiceFactory, TeamFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

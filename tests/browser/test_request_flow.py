@@ -8,13 +8,13 @@ import datetime as dt
 import pytest
 
 from liaison.requests.models import Request, Status
-from tests.browser.conftest import sign_in
+from tests.browser.fixtures import sign_in
 from tests.requests.conftest import CONTEXT, cast  # noqa: F401 - the cast of the requests tests
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_forecast_to_thanks(new_browser_page, cast, tmp_path):
+def test_forecast_to_thanks(new_browser_page, cast, tmp_path):  # noqa: F811
     from playwright.sync_api import expect
 
     today = dt.date.today()

@@ -6,8 +6,11 @@ import pytest
 
 
 def liaison(*args, env=None):
+    # The browser fixtures allow Django's async-unsafe calls in the test process; a deployed
+    # command never runs with that, and `check --deploy` rightly refuses it.
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return subprocess.run([sys.executable, "-m", "liaison.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=120)
+                          env={**inherited, **(env or {})}, timeout=120)
 
 
 def test_cli_passes_django_commands_through():

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from liaison.insights.rollups import rebuild_facts
 from liaison.org.models import SensitiveAttributes
-from tests.browser.conftest import browser, browser_page, new_browser_page, signed_in_page  # noqa: F401
 from tests.factories import PersonFactory
 
 from .conftest import bulk_requests
@@ -34,7 +33,7 @@ def _data(pair):
     rebuild_facts(now)
 
 
-def test_auditor_sees_the_pair_page_and_runs_the_audit(pair, auditor, signed_in_page):  # noqa: F811
+def test_auditor_sees_the_pair_page_and_runs_the_audit(pair, auditor, signed_in_page):
     from playwright.sync_api import expect
 
     _data(pair)
@@ -63,8 +62,8 @@ def test_auditor_sees_the_pair_page_and_runs_the_audit(pair, auditor, signed_in_
     expect(page.get_by_role("table", name="The last 1 runs")).to_contain_text(auditor.name)
 
 
-def test_member_is_refused_the_audit(pair, new_browser_page):  # noqa: F811
-    from tests.browser.conftest import sign_in
+def test_member_is_refused_the_audit(pair, new_browser_page):
+    from tests.browser.fixtures import sign_in
 
     page = sign_in(new_browser_page(), pair.ben)
     response = page.goto("/insights/audit/")

@@ -7,12 +7,11 @@ from django.utils import timezone
 
 from liaison.network import services
 from liaison.network.models import Kind, Nudge
-from tests.browser.conftest import browser, browser_page, new_browser_page, signed_in_page  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_warm_path_then_an_interaction_clears_the_nudge(world, signed_in_page):  # noqa: F811
+def test_warm_path_then_an_interaction_clears_the_nudge(world, signed_in_page):
     from playwright.sync_api import expect
 
     now, today = timezone.now(), timezone.localdate()
@@ -48,7 +47,7 @@ def test_warm_path_then_an_interaction_clears_the_nudge(world, signed_in_page): 
     assert Nudge.objects.open().count() == 0
 
 
-def test_no_warm_path_says_what_to_do_instead(world, signed_in_page):  # noqa: F811
+def test_no_warm_path_says_what_to_do_instead(world, signed_in_page):
     from playwright.sync_api import expect
 
     page = signed_in_page(world["bo"])

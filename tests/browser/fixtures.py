@@ -20,7 +20,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import PASSWORD
+PASSWORD = "correct horse battery staple"  # as in tests/conftest.py
 
 # Playwright's sync API runs an asyncio event loop in this thread, and Django refuses ORM
 # calls from a thread with a running loop. The test thread only creates fixtures and
