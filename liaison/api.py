@@ -78,22 +78,12 @@ def on_unauthenticated(request, exc):
     return response
 
 
-from liaison.org.api import router as org_router  # noqa: E402
-
-api.add_router("/", org_router)
-
-from liaison.network.api import router as network_router  # noqa: E402
-
-api.add_router("/", network_router)
-
+# One router per domain, mounted after the handlers above exist (they import this module).
 from liaison.agenda.api import router as agenda_router  # noqa: E402
-
-api.add_router("/", agenda_router)
-
+from liaison.insights.api import router as insights_router  # noqa: E402
+from liaison.network.api import router as network_router  # noqa: E402
+from liaison.org.api import router as org_router  # noqa: E402
 from liaison.requests.api import router as requests_router  # noqa: E402
 
-api.add_router("/", requests_router)
-
-from liaison.insights.api import router as insights_router  # noqa: E402
-
-api.add_router("/", insights_router)
+for router in (org_router, requests_router, agenda_router, network_router, insights_router):
+    api.add_router("/", router)
