@@ -119,7 +119,6 @@ class OccurrenceFactory(factory.django.DjangoModelFactory):
 
 # --- agenda (liaison.agenda) ------------------------------------------------------------
 
-import datetime as _dt  # noqa: E402
 
 from liaison.agenda.models import Change, Event, FreezeWindow  # noqa: E402
 
