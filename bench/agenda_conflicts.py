@@ -178,6 +178,9 @@ def run(label, database_url):
 
 def main():
     which = sys.argv[1:] or ["sqlite", "postgres"]
+    if "--child" not in sys.argv and not set(which) <= {"sqlite", "postgres"}:
+        sys.exit("usage: bench/agenda_conflicts.py [sqlite] [postgres]   (both when none is named; "
+                 "BENCH_PG=postgres://... names the PostgreSQL bench database)")
     if len(which) == 2 or "--child" not in sys.argv:
         print(f"machine: {machine()}")
     if "--child" in sys.argv:
