@@ -23,14 +23,14 @@ Targets (issue 5): pair page under 1 s, partner ranking under 2 s.
 """
 
 import argparse
-import io
 import os
 import statistics
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from _pg import copy, ensure_database, iso
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -48,36 +48,6 @@ def parse_args():
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--rebuild", action="store_true")
     return parser.parse_args()
-
-
-def ensure_database(url):
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def copy(cursor, table, columns, rows):
-    """COPY rows (tuples) into table; None is NULL."""
-    buf, n = io.StringIO(), 0
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
-        for row in rows:
-            buf.write("\t".join("\\N" if v is None else v if isinstance(v, str) else str(v) for v in row))
-            buf.write("\n")
-            n += 1
-            if buf.tell() > 1 << 22:
-                cp.write(buf.getvalue())
-                buf = io.StringIO()
-        cp.write(buf.getvalue())
-    return n
-
-
-def _iso(s):
-    return datetime.fromtimestamp(int(s), UTC).isoformat()
 
 
 def _day(s):
@@ -167,11 +137,11 @@ def build_requests(cursor, n, seed, now):
                    _day(committed_date[i] if is_commit[i] else need_by[i]), 1 if (idx[i] < 3 and i % 17 == 0) else 0,
                    1 if is_commit[i] and i % 9 == 0 else 0, 1 if st == "accepted" and i % 13 == 0 else 0,
                    int(quality[i]) if st == "accepted" else None, "No capacity." if st == "declined" else "",
-                   _iso(c), _iso(c), _iso(c), _iso(ack[i]) if is_ack[i] else (_iso(close[i]) if st == "declined"
+                   iso(c), iso(c), iso(c), iso(ack[i]) if is_ack[i] else (iso(close[i]) if st == "declined"
                                                                                    else None),
-                   _iso(commit[i]) if is_commit[i] else None, _iso(deliv[i]) if is_deliv[i] else None,
-                   _iso(accept[i]) if st == "accepted" else None, _iso(close[i]) if st == "declined" else None,
-                   _iso(close[i]) if st == "withdrawn" else None, None)
+                   iso(commit[i]) if is_commit[i] else None, iso(deliv[i]) if is_deliv[i] else None,
+                   iso(accept[i]) if st == "accepted" else None, iso(close[i]) if st == "declined" else None,
+                   iso(close[i]) if st == "withdrawn" else None, None)
 
     copy(cursor, "requests_request", columns, rows())
     cursor.execute("SELECT setval(pg_get_serial_sequence('requests_request', 'id'), %s)", [n])
@@ -183,17 +153,17 @@ def build_requests(cursor, n, seed, now):
         for i in range(n):
             rid, pt, rt, st = i + 1, int(provider_team[i]), int(requester_team[i]), status[i]
             owner = (pt - 1) * TEAM_SIZE + 1
-            yield rid, "created", int(requester[i]), _iso(created[i]), pt, rt, "{}"
+            yield rid, "created", int(requester[i]), iso(created[i]), pt, rt, "{}"
             if is_ack[i]:
-                yield rid, "acknowledged", owner, _iso(ack[i]), pt, rt, "{}"
+                yield rid, "acknowledged", owner, iso(ack[i]), pt, rt, "{}"
             if is_commit[i]:
-                yield rid, "committed", owner, _iso(commit[i]), pt, rt, "{}"
+                yield rid, "committed", owner, iso(commit[i]), pt, rt, "{}"
             if is_deliv[i]:
-                yield rid, "delivered", owner, _iso(deliv[i]), pt, rt, "{}"
+                yield rid, "delivered", owner, iso(deliv[i]), pt, rt, "{}"
             if st == "accepted":
-                yield rid, "accepted", int(requester[i]), _iso(accept[i]), pt, rt, f'{{"quality": {quality[i]}}}'
+                yield rid, "accepted", int(requester[i]), iso(accept[i]), pt, rt, f'{{"quality": {quality[i]}}}'
             elif st in ("declined", "withdrawn"):
-                yield rid, st, owner, _iso(close[i]), pt, rt, "{}"
+                yield rid, st, owner, iso(close[i]), pt, rt, "{}"
 
     count = copy(cursor, "requests_requestevent",
                  ["request_id", "kind", "actor_id", "at", "provider_team_id", "requester_team_id", "data"], events())

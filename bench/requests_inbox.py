@@ -27,7 +27,6 @@ Target (issue 3): the inbox page under 200 ms.
 """
 
 import argparse
-import io
 import os
 import statistics
 import sys
@@ -35,7 +34,8 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from _pg import copy, ensure_database, iso
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -54,37 +54,6 @@ def parse_args():
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--rebuild", action="store_true")
     return parser.parse_args()
-
-
-def ensure_database(url):
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def copy(cursor, table, columns, rows):
-    """COPY rows (tuples of ready text values) into table; None is NULL."""
-    buf = io.StringIO()
-    n = 0
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
-        for row in rows:
-            buf.write("\t".join("\\N" if v is None else v if isinstance(v, str) else str(v) for v in row))
-            buf.write("\n")
-            n += 1
-            if buf.tell() > 1 << 22:
-                cp.write(buf.getvalue())
-                buf = io.StringIO()
-        cp.write(buf.getvalue())
-    return n
-
-
-def _iso(epoch_seconds):
-    return datetime.fromtimestamp(int(epoch_seconds), UTC).isoformat()
 
 
 def build_directory(cursor, stamp):
@@ -204,11 +173,11 @@ def build_requests(cursor, n, seed, now):
                    80 if forecast[i] else None, d(need_by_s[i] - 3 * 86400) if forecast[i] else None, None,
                    d(committed_date_s[i]) if is_commit[i] else None, d(due_s[i]), 1 if blocked[i] else 0,
                    1 if slip[i] and is_commit[i] else 0, 0, int(quality[i]) if st == "accepted" else None,
-                   "No capacity this quarter." if st == "declined" else "", _iso(c), _iso(c),
-                   None if forecast[i] else _iso(c), _iso(ack_s[i]) if is_ack[i] else None,
-                   _iso(commit_s[i]) if is_commit[i] else None, _iso(deliv_s[i]) if is_deliv[i] else None,
-                   _iso(accept_s[i]) if st == "accepted" else None, _iso(close_s[i]) if st == "declined" else None,
-                   _iso(close_s[i]) if st == "withdrawn" else None, None)
+                   "No capacity this quarter." if st == "declined" else "", iso(c), iso(c),
+                   None if forecast[i] else iso(c), iso(ack_s[i]) if is_ack[i] else None,
+                   iso(commit_s[i]) if is_commit[i] else None, iso(deliv_s[i]) if is_deliv[i] else None,
+                   iso(accept_s[i]) if st == "accepted" else None, iso(close_s[i]) if st == "declined" else None,
+                   iso(close_s[i]) if st == "withdrawn" else None, None)
 
     copy(cursor, "requests_request", columns, request_rows())
     cursor.execute("SELECT setval(pg_get_serial_sequence('requests_request', 'id'), %s)", [n])
@@ -221,20 +190,20 @@ def build_requests(cursor, n, seed, now):
             rid, pt, rt = i + 1, int(provider_team[i]), int(requester_team[i])
             owner = (pt - 1) * TEAM_SIZE + 1 + (i % TEAM_SIZE)
             st = status[i]
-            yield (rid, "created", int(requester[i]), _iso(created[i]), pt, rt,
+            yield (rid, "created", int(requester[i]), iso(created[i]), pt, rt,
                    f'{{"need_by": "{d(need_by_s[i])}", "notice_business_days": {int(notice[i])}}}')
             if is_ack[i]:
-                yield rid, "acknowledged", owner, _iso(ack_s[i]), pt, rt, "{}"
+                yield rid, "acknowledged", owner, iso(ack_s[i]), pt, rt, "{}"
             if is_commit[i]:
-                yield rid, "committed", owner, _iso(commit_s[i]), pt, rt, f'{{"date": "{d(committed_date_s[i])}"}}'
+                yield rid, "committed", owner, iso(commit_s[i]), pt, rt, f'{{"date": "{d(committed_date_s[i])}"}}'
             if is_deliv[i]:
-                yield rid, "delivered", owner, _iso(deliv_s[i]), pt, rt, "{}"
+                yield rid, "delivered", owner, iso(deliv_s[i]), pt, rt, "{}"
             if st == "accepted":
-                yield rid, "accepted", int(requester[i]), _iso(accept_s[i]), pt, rt, f'{{"quality": {quality[i]}}}'
+                yield rid, "accepted", int(requester[i]), iso(accept_s[i]), pt, rt, f'{{"quality": {quality[i]}}}'
             elif st == "declined":
-                yield rid, "declined", owner, _iso(close_s[i]), pt, rt, '{"reason": "No capacity this quarter."}'
+                yield rid, "declined", owner, iso(close_s[i]), pt, rt, '{"reason": "No capacity this quarter."}'
             elif st == "withdrawn":
-                yield rid, "withdrawn", int(requester[i]), _iso(close_s[i]), pt, rt, "{}"
+                yield rid, "withdrawn", int(requester[i]), iso(close_s[i]), pt, rt, "{}"
 
     events = copy(cursor, "requests_requestevent",
                   ["request_id", "kind", "actor_id", "at", "provider_team_id", "requester_team_id", "data"],
