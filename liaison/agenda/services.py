@@ -73,8 +73,14 @@ def require_member(person, team, what):
         raise PermissionDenied(f"Only members of {team} may {what}.")
 
 
+def is_lead(person, team):
+    """The team's lead, or an org admin: who may decide for the team (e.g. accept a risk)."""
+    return person is not None and person.is_authenticated and (
+        person.is_org_admin or (team is not None and team.lead_id == person.pk))
+
+
 def require_lead(person, team, what):
-    if person is None or not (person.is_org_admin or (team is not None and team.lead_id == person.pk)):
+    if not is_lead(person, team):
         raise PermissionDenied(f"Only the lead of {team} may {what}.")
 
 
@@ -460,7 +466,7 @@ def remove_maintenance_window(window, *, by):
 
 # --- the life of a conflict ----------------------------------------------------------------------
 
-def _sides(conflict):
+def sides(conflict):
     """(service team, customer team) of a conflict; a freeze's owner is its customer side."""
     other = conflict.event if conflict.event_id else conflict.freeze
     return conflict.change.team, other.team
@@ -484,7 +490,7 @@ def _require_unsettled(conflict):
 def ask_delay(conflict, *, by, now, text=""):
     """The customer side asks the service side to move the change."""
     _require_unsettled(conflict)
-    _service, customer = _sides(conflict)
+    _service, customer = sides(conflict)
     if customer is None:
         if not by.is_org_admin:
             raise PermissionDenied("Only org admins may ask a delay on behalf of an organisation-wide freeze.")
@@ -502,7 +508,7 @@ def ask_delay(conflict, *, by, now, text=""):
 def mitigate(conflict, *, by, now, plan):
     """The service side keeps the window with a written plan that protects the customer."""
     _require_unsettled(conflict)
-    service, _customer = _sides(conflict)
+    service, _customer = sides(conflict)
     require_member(by, service, "mitigate this conflict")
     plan = _check_text("plan", plan)
     conflict.mitigation_plan = plan
@@ -513,7 +519,7 @@ def mitigate(conflict, *, by, now, plan):
 def accept_risk(conflict, *, by, now, text=""):
     """Only the customer lead may accept the risk of a change that collides with their event."""
     _require_unsettled(conflict)
-    _service, customer = _sides(conflict)
+    _service, customer = sides(conflict)
     require_lead(by, customer, "accept this risk")
     return _settle(conflict, Conflict.Status.RESOLVED, Conflict.Resolution.RISK_ACCEPTED, by, now,
                    _check_text("text", text, required=False) or "Risk accepted.")
@@ -523,7 +529,7 @@ def accept_risk(conflict, *, by, now, text=""):
 def withdraw(conflict, *, by, now, text=""):
     """The customer side (or an org admin) says the collision does not matter after all."""
     _require_unsettled(conflict)
-    _service, customer = _sides(conflict)
+    _service, customer = sides(conflict)
     if not ((by and by.is_org_admin) or (customer is not None and is_member(by, customer))):
         raise PermissionDenied("Only the customer team may withdraw this conflict.")
     return _settle(conflict, Conflict.Status.WITHDRAWN, "", by, now,
@@ -723,7 +729,7 @@ def person_zone(person):
 
 
 def leads_of(conflict):
-    service, customer = _sides(conflict)
+    service, customer = sides(conflict)
     return [t.lead for t in (service, customer) if t is not None and t.lead_id]
 
 

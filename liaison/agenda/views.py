@@ -274,13 +274,13 @@ def _conflict(request, pk):
 @login_required
 def conflict_detail(request, pk):
     conflict, user = _conflict(request, pk), request.user
-    service_team, customer_team = services._sides(conflict)
+    service_team, customer_team = services.sides(conflict)
     return _render(request, "agenda/conflict_detail.html", {
         "conflict": conflict, "entries": conflict.entries.select_related("author"),
         "service_team": service_team, "customer_team": customer_team,
         "is_service": services.is_member(user, service_team),
         "is_customer": customer_team is not None and services.is_member(user, customer_team),
-        "is_customer_lead": user.is_org_admin or (customer_team is not None and customer_team.lead_id == user.pk),
+        "is_customer_lead": services.is_lead(user, customer_team),
         "form": TextForm(),
     })
 
