@@ -201,6 +201,9 @@ TASKS = {
     }
 }
 LIAISON_SWEEP_INTERVAL = envint("LIAISON_SWEEP_INTERVAL", 60)
+# How often (seconds) each process asks whether the directory changed in another process,
+# to empty its caches of tokens, services and teams (liaison.org.cache).
+LIAISON_DIRECTORY_CHECK_SECONDS = envint("LIAISON_DIRECTORY_CHECK_SECONDS", 1)
 
 # --- Product settings --------------------------------------------------------------
 LIAISON_ORG_NAME = env("LIAISON_ORG_NAME", "Liaison")

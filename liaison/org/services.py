@@ -7,7 +7,6 @@ stays unchanged.
 
 import copy
 import secrets
-import time
 from collections import defaultdict, deque
 
 from django.conf import settings
@@ -18,6 +17,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .cache import ProcessCache
 from .models import ApiToken, Membership, Person, SensitiveAttributes, Service, ServiceDependency, Team
 
 TOKEN_PREFIX = "lsn_"
@@ -213,48 +213,10 @@ def create_token(person, name="API token"):
     return token, key
 
 
-class ProcessCache:
-    """A small per-process cache with a time to live, for lookups on hot paths.
-
-    For what changes rarely and is read on every API call (a token's person, a service,
-    a person's teams). Entries expire `ttl` seconds after they were loaded; the owner
-    drops them at once (`forget`, `clear`) when a change is saved in this process, so
-    only changes made by *other* processes wait out the TTL. Thread-safe for gunicorn's
-    gthread workers: each operation is a single dict operation under the GIL.
-    """
-
-    def __init__(self, ttl, max_entries=50_000):
-        self.ttl, self.max_entries, self._data = ttl, max_entries, {}
-
-    def get(self, key):
-        hit = self._data.get(key)
-        if hit is None or hit[0] < time.monotonic():
-            return None
-        return hit[1]
-
-    def put(self, key, value):
-        if len(self._data) >= self.max_entries:
-            now = time.monotonic()
-            for k, (expires, _) in list(self._data.items()):
-                if expires < now:
-                    self._data.pop(k, None)
-            if len(self._data) >= self.max_entries:
-                self._data.clear()
-        self._data[key] = (time.monotonic() + self.ttl, value)
-        return value
-
-    def forget(self, key):
-        self._data.pop(key, None)
-
-    def clear(self):
-        self._data.clear()
-
-
 #: Token hash -> [token id, person, last_used_at]. A revoked token, or one whose person
 #: was deactivated, is refused at once in the process that saved the change and within
-#: LIAISON_TOKEN_CACHE_SECONDS (default 10 s) in every other process: the window this
-#: cache opens, in exchange for one query less on every API call.
-_recent_tokens = ProcessCache(getattr(settings, "LIAISON_TOKEN_CACHE_SECONDS", 10))
+#: about a second in every other process (the directory version, liaison.org.cache).
+_recent_tokens = ProcessCache(getattr(settings, "LIAISON_TOKEN_CACHE_SECONDS", 300))
 
 
 @receiver(post_save, sender=ApiToken, dispatch_uid="org.token_cache.token_saved")

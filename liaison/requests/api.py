@@ -7,9 +7,9 @@ transitions and values are allowed (400 naming the field, or "status" for a tran
 
 Costs are kept flat: creating a request is its three INSERTs (request, event,
 notification) in one transaction; a list is the caller's scope, a count and one page.
-The lookups every create needs are cached per process for a few seconds (the token's
-person in liaison.org.services; here a service with its team, and the caller's teams):
-see _recent_services and _recent_teams for what may be stale, and for how long.
+The lookups every create needs are cached per process (the token's person in
+liaison.org.services; here the service catalogue and the caller's teams): see
+_catalogue and _recent_teams, and liaison.org.cache for how they stay current.
 """
 
 import copy
@@ -252,24 +252,22 @@ def _visible(user, pk):
     return get_object_or_404(Request.objects.visible_to(user).select_related(*RELATED), pk=pk)
 
 
-#: Per process: service slug -> Service with its team, and person id -> their teams.
-#: A change saved in this process drops them at once (signals below). A change saved by
-#: another process is seen here within SERVICE_CACHE_SECONDS for a service and its team
-#: (a new team lead, lead time, time zone or working days: they change rarely, and a
-#: create reads a service among thousands) and TEAMS_CACHE_SECONDS for a person joining
-#: or leaving a team (what they may ask on behalf of). With the token's person (cached
-#: in liaison.org.services), a create reads nothing but what it writes.
-SERVICE_CACHE_SECONDS = 60
-TEAMS_CACHE_SECONDS = 10
-_recent_services = ProcessCache(SERVICE_CACHE_SECONDS, max_entries=20_000)
-_recent_teams = ProcessCache(TEAMS_CACHE_SECONDS)
+#: Per process: the service catalogue (slug -> Service with its team, loaded whole: one
+#: query for thousands of services, after which a create among them reads nothing) and
+#: person id -> their teams. A change saved in this process drops them at once (signals
+#: below); a change saved by another process within about a second (the directory
+#: version, liaison.org.cache). With the token's person (cached in liaison.org.services),
+#: a create reads nothing but what it writes.
+CACHE_SECONDS = 300
+_catalogue = ProcessCache(CACHE_SECONDS)
+_recent_teams = ProcessCache(CACHE_SECONDS)
 
 
 @receiver([post_save, post_delete], sender=Service, dispatch_uid="requests.api.service_changed")
 @receiver([post_save, post_delete], sender=Team, dispatch_uid="requests.api.team_changed")
 @receiver([post_save, post_delete], sender=Person, dispatch_uid="requests.api.person_changed")
 def _forget_directory(sender, **kwargs):
-    _recent_services.clear()
+    _catalogue.clear()
     _recent_teams.clear()
 
 
@@ -290,12 +288,15 @@ def _my_teams(user):
 
 
 def _service(slug):
-    service = _recent_services.get(slug)
-    if service is None:
+    catalogue = _catalogue.get("services")
+    if catalogue is None:
+        catalogue = _catalogue.put("services", {s.slug: s for s in Service.objects.select_related("team")})
+    service = catalogue.get(slug)
+    if service is None:  # unknown, or added since the catalogue was loaded
         service = Service.objects.select_related("team").filter(slug=slug).first()
         if service is None:
             raise ValidationError({"service": f"There is no service with slug {slug!r}."})
-        _recent_services.put(slug, service)
+        catalogue[slug] = service
     return copy.copy(service)  # its own copy: what a call caches on it stays in that call
 
 

@@ -90,11 +90,15 @@ class RequestQuerySet(models.QuerySet):
 class Request(models.Model):
     """One ask from a customer team to a service (and so to its provider team)."""
 
-    requester = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="requests_made")
-    requester_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="requests_made")
+    # No single-column index on requester, requester_team or provider_team: the composite
+    # indexes in Meta start with them (req_mine, req_customer, req_inbox) and serve the same
+    # look-ups; every index is one more write on each create (bench/README.md, issue 3).
+    requester = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="requests_made", db_index=False)
+    requester_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="requests_made", db_index=False)
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="requests")
     # = service.team at creation; denormalised so the inbox needs no join.
-    provider_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="requests_received")
+    provider_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="requests_received",
+                                      db_index=False)
     provider_owner = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="requests_owned",
         help_text="The provider who acknowledged or committed: reminders go to them.")
@@ -216,11 +220,12 @@ class RequestEvent(models.Model):
     customer team ("slips per provider team per month") aggregate events without a join.
     """
 
-    request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="events")
+    # request and provider_team: indexed by reqevent_timeline and reqevent_provider_kind (Meta).
+    request = models.ForeignKey(Request, on_delete=models.PROTECT, related_name="events", db_index=False)
     kind = models.CharField(max_length=20, choices=EventKind.choices)
     actor = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField()
-    provider_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    provider_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+", db_index=False)
     requester_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
     data = models.JSONField(default=dict, blank=True)
 
