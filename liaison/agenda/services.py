@@ -73,6 +73,16 @@ def require_member(person, team, what):
         raise PermissionDenied(f"Only members of {team} may {what}.")
 
 
+def may_edit(person, item):
+    """Who may edit, reschedule or cancel a change or an event: its team's members, or an org admin."""
+    return is_member(person, item.team)
+
+
+def require_editor(person, item):
+    if not may_edit(person, item):
+        raise PermissionDenied(f"Only members of {item.team} may edit this {item._meta.verbose_name}.")
+
+
 def is_lead(person, team):
     """The team's lead, or an org admin: who may decide for the team (e.g. accept a risk)."""
     return person is not None and person.is_authenticated and (
@@ -230,7 +240,7 @@ UPDATABLE_CHANGE_FIELDS = {"title", "description", "risk", "rollback_plan", "ser
 @transaction.atomic
 def update_change(change, *, by, now, **fields):
     """Edit what a change is (not when: see reschedule_change)."""
-    require_member(by, change.team, "edit this change")
+    require_editor(by, change)
     unknown = set(fields) - UPDATABLE_CHANGE_FIELDS
     if unknown:
         raise ValidationError({sorted(unknown)[0]: "Use reschedule to move a window; this field cannot be edited."})
@@ -359,7 +369,9 @@ UPDATABLE_EVENT_FIELDS = {"title", "description", "criticality", "audience", "bu
 
 @transaction.atomic
 def update_event(event, *, by, now, **fields):
-    require_member(by, event.team, "edit this event")
+    """Edit an event, its window included: a moved window bumps the iCalendar SEQUENCE, and the
+    conflict check runs again (conflicts the new window no longer meets resolve by themselves)."""
+    require_editor(by, event)
     unknown = set(fields) - UPDATABLE_EVENT_FIELDS
     if unknown:
         raise ValidationError({sorted(unknown)[0]: "This field cannot be edited."})

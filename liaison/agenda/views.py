@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,7 +24,9 @@ from liaison.org.models import Service, Team
 
 from . import ical, scheduling, services
 from .forms import (
+    ChangeEditForm,
     ChangeForm,
+    EventEditForm,
     EventForm,
     FreezeForm,
     MaintenanceForm,
@@ -126,7 +129,7 @@ def change_detail(request, pk):
     change, now, user = _change(request, pk), _now(), request.user
     conflicts = (Conflict.objects.visible_to(user).filter(change=change)
                  .select_related("event__team", "freeze").order_by("status", "-score"))
-    can_edit = services.is_member(user, change.team)
+    can_edit = services.may_edit(user, change)
     unsettled = [c for c in conflicts if c.is_unsettled]
     proposals = scheduling.propose_windows(change, now) if (unsettled and can_edit and change.is_live) else []
     return _render(request, "agenda/change_detail.html", {
@@ -137,6 +140,52 @@ def change_detail(request, pk):
         "reschedule_form": RescheduleForm(user=user, initial={"time_zone": change.time_zone}),
         "minimum": settings.LIAISON_MIN_CHANGE_NOTICE_DAYS,
     })
+
+
+def _unsettled(user, item):
+    """Pks of the item's unsettled conflicts the person may see."""
+    return set(Conflict.objects.visible_to(user).unsettled()
+               .filter(**{item._meta.model_name: item}).values_list("pk", flat=True))
+
+
+def _edit(request, item, form_class, update):
+    """The Edit page of a change or an event: the API's PATCH behind a form.
+
+    Only editors get the page (others a 403; who cannot see the item has had a 404). The
+    service gets only the fields changed; on bad input it writes nothing and its errors land
+    on the fields they name.
+    """
+    user = request.user
+    services.require_editor(user, item)
+    kind = item._meta.verbose_name
+    heading = f"Edit the {kind} “{item.title}”"  # before the service touches the object
+    form = form_class(request.POST or None, initial=form_class.initial_for(item), user=user)
+    if request.method == "POST" and form.is_valid():
+        if not form.has_changed():
+            messages.success(request, "Nothing changed.")
+            return redirect(item)
+        before = _unsettled(user, item)
+        try:
+            update(item, by=user, now=_now(), **form.changes())
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            after = _unsettled(user, item)
+            text, n, gone = f"{kind.capitalize()} saved.", len(after), len(before - after)
+            if n:
+                text += f" It collides with {n} item{pluralize(n)}: see below."
+            if gone:
+                text += " 1 conflict no longer applies." if gone == 1 else f" {gone} conflicts no longer apply."
+            messages.success(request, text)
+            return redirect(item)
+    return _render(request, "agenda/item_form.html", {"form": form, "kind": kind, "title": heading,
+                                                      "item": item, "cancel_url": item.get_absolute_url()},
+                   status=400 if form.errors else 200)
+
+
+@login_required
+def change_edit(request, pk):
+    return _edit(request, _change(request, pk), ChangeEditForm, services.update_change)
 
 
 def _change_action(request, pk, action, success):
@@ -238,8 +287,13 @@ def event_detail(request, pk):
     conflicts = (Conflict.objects.visible_to(request.user).filter(event=event)
                  .select_related("change__team").order_by("status", "-score"))
     return _render(request, "agenda/event_detail.html", {
-        "event": event, "conflicts": conflicts, "can_edit": services.is_member(request.user, event.team),
+        "event": event, "conflicts": conflicts, "can_edit": services.may_edit(request.user, event),
         "services_list": event.services.select_related("team")})
+
+
+@login_required
+def event_edit(request, pk):
+    return _edit(request, _event(request, pk), EventEditForm, services.update_event)
 
 
 @login_required
