@@ -3,7 +3,8 @@
 What anyone signed in reads: ties (that they exist and how strong), bridges, warm
 paths (explanations are counts, never notes), meeting series and attendance rates.
 What only you read: your interactions and their notes, your nudges, your homework (and
-your team's, if you lead it). Bad input is a 400 naming the field, nothing changed.
+your team's, if you lead it). Bad input is a 400 naming the field, nothing changed; a
+malformed id or value (not a number, a NUL character) is ninja's 422, naming it too.
 """
 
 from datetime import date, datetime
@@ -16,7 +17,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from liaison.org.models import Person, Team
-from liaison.org.schemas import Invalid, Message, Pages, Text
+from liaison.org.schemas import Invalid, Message, Pages, Slug, Text
 
 from . import graph, meetings, services
 from .models import HomeworkPlan, Interaction, MeetingSeries, Nudge, Occurrence, strength_label
@@ -224,7 +225,7 @@ def create_interaction(request, payload: InteractionIn):
     return Status(201, _interaction(interaction, request.auth))
 
 
-@router.get("/network/people/{int:person_id}/ties", response={200: list[TieOut], **READ})
+@router.get("/network/people/{person_id}/ties", response={200: list[TieOut], **READ})
 def person_ties(request, person_id: int):
     """Whom a person has ties with and how strong: never what happened."""
     person = get_object_or_404(Person.objects.visible_to(request.auth), pk=person_id)
@@ -234,12 +235,9 @@ def person_ties(request, person_id: int):
 
 
 @router.get("/network/path", response={200: PathOut, **WRITE})
-def warm_path(request, to: str):
+def warm_path(request, to: Text(254)):
     """The best chain of strong ties from you to `to` (an email or a person id)."""
-    [target] = services.resolve_people([to], field="to")
-    if target.pk == request.auth.pk:
-        raise ValidationError({"to": "That is you: give someone you want to reach."})
-    result = graph.explained_path(request.auth, target, timezone.localdate())
+    _, result = services.warm_path_to(request.auth, to, timezone.localdate())
     if result is None:
         return {"found": False, "people": [], "steps": [], "proven_best": False}
     return {"found": True, "people": [_person(p) for p in result["people"]], "proven_best": result["proven_best"],
@@ -252,13 +250,13 @@ def _bridge(b):
 
 
 @router.get("/network/bridges", response={200: list[BridgeOut], **WRITE})
-def bridges(request, team_a: str, team_b: str):
+def bridges(request, team_a: Slug, team_b: Slug):
     a, b = _teams_by_slug(request.auth, [team_a], "team_a") + _teams_by_slug(request.auth, [team_b], "team_b")
     return [_bridge(r) for r in graph.bridges(a, b, timezone.localdate())]
 
 
 @router.get("/network/teams/{slug}/partners", response={200: list[PartnerOut], **READ})
-def partners(request, slug: str):
+def partners(request, slug: Slug):
     team = get_object_or_404(Team.objects.visible_to(request.auth), slug=slug)
     today = timezone.localdate()
     return [{"team": _team(p), "bridges": [_bridge(r) for r in graph.bridges(team, p, today)]}
@@ -279,13 +277,13 @@ def list_nudges(request, open_only: bool = False):
 
 
 @router.get("/network/teams/{slug}/cadence", response={200: CadenceOut, **READ})
-def get_cadence(request, slug: str):
+def get_cadence(request, slug: Slug):
     team = get_object_or_404(Team.objects.visible_to(request.auth), slug=slug)
     return {"team": _team(team), "cadence_days": services.cadence_of(team)}
 
 
 @router.put("/network/teams/{slug}/cadence", response={200: CadenceOut, **WRITE})
-def put_cadence(request, slug: str, payload: CadenceIn):
+def put_cadence(request, slug: Slug, payload: CadenceIn):
     team = get_object_or_404(Team.objects.visible_to(request.auth), slug=slug)
     row = services.set_cadence(team, payload.cadence_days, by=request.auth)
     return {"team": _team(team), "cadence_days": row.cadence_days}
@@ -314,7 +312,7 @@ def start_homework(request, payload: HomeworkIn):
     return Status(201, _plan(plan))
 
 
-@router.post("/network/homework/{int:plan_id}/steps", response={200: HomeworkOut, **WRITE})
+@router.post("/network/homework/{plan_id}/steps", response={200: HomeworkOut, **WRITE})
 def homework_step(request, plan_id: int, payload: HomeworkStepIn):
     plan = get_object_or_404(HomeworkPlan.objects.visible_to(request.auth).select_related("person", "colleague"),
                              pk=plan_id)
@@ -323,7 +321,7 @@ def homework_step(request, plan_id: int, payload: HomeworkStepIn):
 
 
 @router.get("/network/teams/{slug}/homework", response={200: list[HomeworkOut], **WRITE})
-def team_homework(request, slug: str):
+def team_homework(request, slug: Slug):
     team = get_object_or_404(Team.objects.visible_to(request.auth), slug=slug)
     return [_plan(p) for row in services.team_homework(team, request.auth) for p in row["plans"]]
 
@@ -352,7 +350,7 @@ def create_series(request, payload: SeriesIn):
     return Status(201, _series(series))
 
 
-@router.get("/network/meetings/{int:series_id}", response={200: SeriesDetail, **READ})
+@router.get("/network/meetings/{series_id}", response={200: SeriesDetail, **READ})
 def series_detail(request, series_id: int):
     series = get_object_or_404(MeetingSeries.objects.visible_to(request.auth).select_related("owner_team"),
                                pk=series_id)
@@ -362,7 +360,7 @@ def series_detail(request, series_id: int):
                                             "flagged")}, "team": _team(r["team"])} for r in rates["teams"]]}
 
 
-@router.post("/network/meetings/{int:series_id}/attendance", response={200: AttendanceOut, **WRITE})
+@router.post("/network/meetings/{series_id}/attendance", response={200: AttendanceOut, **WRITE})
 def record_attendance(request, series_id: int, payload: AttendanceIn):
     series = get_object_or_404(MeetingSeries.objects.visible_to(request.auth), pk=series_id)
     occurrence = Occurrence.objects.filter(series=series, pk=payload.occurrence).first()
@@ -373,7 +371,7 @@ def record_attendance(request, series_id: int, payload: AttendanceIn):
     return {"occurrence": occurrence.pk, "person": _person(row.person), "status": row.status}
 
 
-@router.post("/network/meetings/{int:series_id}/import", response={200: ImportOut, **WRITE})
+@router.post("/network/meetings/{series_id}/import", response={200: ImportOut, **WRITE})
 def import_ical(request, series_id: int, payload: IcalIn):
     series = get_object_or_404(MeetingSeries.objects.visible_to(request.auth), pk=series_id)
-    return meetings.import_ical(series, payload.ics, by=request.auth, now=timezone.now())
+    return meetings.import_ical(series, payload.ics, by=request.auth, now=timezone.now(), field="ics")

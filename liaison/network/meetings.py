@@ -21,7 +21,7 @@ from django.utils import timezone
 from liaison.org.models import Membership
 
 from .models import Attendance, MeetingSeries, Occurrence
-from .services import resolve_people
+from .services import find_person
 
 MAX_ICAL_BYTES = 2_000_000
 
@@ -81,7 +81,7 @@ def record_attendance(occurrence, *, person, status, by, now=None):
     _require_manager(by, occurrence.series)
     if status not in Attendance.Status.values:
         raise ValidationError({"status": f"Unknown status {status!r}; one of {', '.join(Attendance.Status.values)}."})
-    [person] = resolve_people([person], field="person")
+    person = find_person(person, field="person", viewer=by, missing="Give the person's email address.")
     if occurrence.cancelled:
         raise ValidationError({"occurrence": "This meeting was cancelled."})
     if status != Attendance.Status.DECLINED and occurrence.starts_at > now:
@@ -151,7 +151,7 @@ def _as_datetime(value, tz):
 
 
 @transaction.atomic
-def import_ical(series, data, *, by, now=None, past_days=730, future_days=365):
+def import_ical(series, data, *, by, now=None, past_days=730, future_days=365, field="file"):
     """Import the occurrences of a recurring meeting from an iCalendar export (Outlook,
     Google): RRULE expanded, EXDATE removed, RECURRENCE-ID overrides (moved or renamed
     instances) applied, STATUS:CANCELLED instances cancelled. Each occurrence is keyed by
@@ -160,27 +160,30 @@ def import_ical(series, data, *, by, now=None, past_days=730, future_days=365):
 
     The series takes the calendar's first recurring UID; other UIDs in the file are
     ignored (an export of one meeting often carries unrelated one-off events).
-    Returns {"created", "updated", "cancelled"}.
+    Returns {"created", "updated", "cancelled"}. A bad file is a ValidationError on `field`
+    (the upload's "file" on the page, the payload's "ics" in the API).
     """
     now = now or timezone.now()
     _require_manager(by, series)
     if isinstance(data, str):
         data = data.encode()
     if not data or len(data) > MAX_ICAL_BYTES:
-        raise ValidationError({"file": "Upload an iCalendar (.ics) file under 2 MB."})
+        raise ValidationError({field: "Upload an iCalendar (.ics) file under 2 MB."})
+    if b"\x00" in data:  # no text file has one, and PostgreSQL cannot store it in a title or UID
+        raise ValidationError({field: "This is not a readable iCalendar file (it contains NUL characters)."})
     try:
         calendar = icalendar.Calendar.from_ical(data)
     except (ValueError, IndexError, KeyError) as exc:
-        raise ValidationError({"file": f"This is not a readable iCalendar file ({exc})."}) from exc
+        raise ValidationError({field: f"This is not a readable iCalendar file ({exc})."}) from exc
     masters = [c for c in calendar.walk("VEVENT") if c.get("RRULE")]
     uid = series.ical_uid or (str(masters[0].get("UID")) if masters else "")
     if not uid:
-        raise ValidationError({"file": "The file has no recurring meeting (no event with an RRULE)."})
+        raise ValidationError({field: "The file has no recurring meeting (no event with an RRULE)."})
     start, end = now - timedelta(days=past_days), now + timedelta(days=future_days)
     try:
         events = recurring_ical_events.of(calendar).between(start, end)
     except Exception as exc:  # malformed RRULE and friends: the library raises many kinds
-        raise ValidationError({"file": f"The recurrence rules could not be read ({exc})."}) from exc
+        raise ValidationError({field: f"The recurrence rules could not be read ({exc})."}) from exc
     seen, created, updated = set(), 0, 0
     existing = {o.recurrence_key: o for o in series.occurrences.all()}
     for event in events:

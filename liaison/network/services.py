@@ -61,8 +61,24 @@ def team_ids_of(person_ids):
     return teams
 
 
-def resolve_people(values, field="participants"):
-    """People from a list of ids, emails or Person objects; unknown ones are a field error."""
+def _no_one(ids, emails):
+    """The message for names that match no one the viewer may see: the same whether the
+    person does not exist, is deactivated, or is hidden from the viewer (no leak)."""
+    named = []
+    if emails:
+        named.append(f"the address{'es' if len(emails) > 1 else ''} {', '.join(emails)}")
+    if ids:
+        named.append(f"the id{'s' if len(ids) > 1 else ''} {', '.join(ids)}")
+    return f"No one with {' or '.join(named)} in the directory you can see."
+
+
+def resolve_people(values, field="participants", viewer=None):
+    """People from a list of ids, emails or Person objects; unknown ones are a field error.
+
+    Ids and emails are looked up among the people `viewer` may see (Person.objects.visible_to);
+    without a viewer, among active people. Someone the viewer may not see is reported exactly
+    like someone unknown.
+    """
     if isinstance(values, str):
         values = [v for v in values.replace(";", ",").replace("\n", ",").split(",")]
     values = [v.strip() if isinstance(v, str) else v for v in values]
@@ -71,22 +87,35 @@ def resolve_people(values, field="participants"):
     for value in values:
         if isinstance(value, Person):
             people.append(value)
-        elif isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        elif isinstance(value, int) or (isinstance(value, str) and value.isascii() and value.isdigit()):
             ids.add(int(value))
         else:
             emails.add(value.lower())
-    found = Person.objects.filter(is_active=True).filter(Q(pk__in=ids) | Q(email__in=emails))
+    pool = Person.objects.visible_to(viewer) if viewer is not None else Person.objects.filter(is_active=True)
+    _, max_id = connection.ops.integer_field_range(Person._meta.pk.get_internal_type())
+    in_range = {i for i in ids if i <= max_id}  # a bigger number names no one (and overflows the driver)
+    found = pool.filter(Q(pk__in=in_range) | Q(email__in=emails)) if in_range or emails else []
     by_id = {p.pk: p for p in found}
     by_email = {p.email: p for p in found}
-    unknown = sorted([str(i) for i in ids if i not in by_id] + [e for e in emails if e not in by_email])
-    if unknown:
-        raise ValidationError({field: f"No active person known as {', '.join(unknown)}."})
+    unknown_ids = sorted(str(i) for i in ids if i not in by_id)
+    unknown_emails = sorted(e for e in emails if e not in by_email)
+    if unknown_ids or unknown_emails:
+        raise ValidationError({field: _no_one(unknown_ids, unknown_emails)})
     result = {p.pk: p for p in people if p.is_active}
     if len(result) != len(people):
         raise ValidationError({field: "A deactivated person cannot take part."})
     result.update(by_id)
     result.update({p.pk: p for p in by_email.values()})
     return list(result.values())
+
+
+def find_person(value, *, field, viewer=None, missing="Give their email address."):
+    """The one person `value` (an email, an id or a Person) names, as resolve_people finds
+    them; a blank value is a field error (`missing`), not a crash."""
+    people = resolve_people([value], field=field, viewer=viewer)
+    if len(people) != 1:
+        raise ValidationError({field: missing})
+    return people[0]
 
 
 # --- interactions and ties ----------------------------------------------------------------
@@ -176,7 +205,7 @@ def log_interaction(author, *, kind, occurred_on, participants, note="", now=Non
     note = (note or "").strip()
     errors, people = {}, None
     try:
-        people = resolve_people(participants)
+        people = resolve_people(participants, viewer=author)
     except ValidationError as exc:
         errors.update({field: " ".join(messages) for field, messages in exc.message_dict.items()})
     others = _validate_interaction(author, kind, occurred_on, people, note, now, errors)
@@ -229,6 +258,22 @@ def ties_of(person, today, viewer):
     rows = [(t, others[t.other(person.pk)], t.strength(today)) for t in ties if t.other(person.pk) in others]
     rows.sort(key=lambda r: -r[2])
     return rows
+
+
+def warm_path_to(viewer, to, today):
+    """The warm path from `viewer` to the person `to` names (an email or an id), looked up
+    among the people the viewer may see: (target, graph.explained_path or None).
+
+    An unknown name, and the name of someone hidden from the viewer, are the same field
+    error on "to"; so is the viewer themselves.
+    """
+    from . import graph
+
+    target = find_person(to, field="to", viewer=viewer,
+                         missing="Give the email address of the person you want to reach.")
+    if target.pk == viewer.pk:
+        raise ValidationError({"to": "That is you: give someone you want to reach."})
+    return target, graph.explained_path(viewer, target, today)
 
 
 def tie_between(a_id, b_id):
@@ -394,9 +439,7 @@ HOMEWORK_STEPS = ("reached_out", "added_value", "reported")
 def start_homework(person, *, colleague, goal="", now=None):
     """Step 1: pick one colleague in another team to invest in."""
     now = now or timezone.now()
-    [colleague] = resolve_people([colleague], field="colleague") if colleague not in (None, "") else [None]
-    if colleague is None:
-        raise ValidationError({"colleague": "Pick a colleague."})
+    colleague = find_person(colleague, field="colleague", viewer=person, missing="Pick a colleague.")
     if colleague.pk == person.pk:
         raise ValidationError({"colleague": "Pick someone other than yourself."})
     teams = team_ids_of([person.pk, colleague.pk])

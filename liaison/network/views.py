@@ -92,22 +92,19 @@ def warm_path(request):
     form = PathForm(request.GET or None)
     result, target = None, None
     if form.is_bound and form.is_valid():
+        today = timezone.localdate()
         try:
-            [target] = services.resolve_people([form.cleaned_data["to"]], field="to")
+            target, result = services.warm_path_to(request.user, form.cleaned_data["to"], today)
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            if target.pk == request.user.pk:
-                form.add_error("to", "That is you: pick someone you want to reach.")
-            else:
-                today = timezone.localdate()
-                tie = services.tie_between(request.user.pk, target.pk)
-                result = graph.explained_path(request.user, target, today)
-                if tie is not None:
-                    messages.info(request, f"You already have a tie with {target.name} "
-                                           f"({strength_label(tie.strength(today))}).")
-    return render(request, "network/path.html", {"form": form, "result": result, "target": target},
-                  status=400 if form.errors else 200)
+            tie = services.tie_between(request.user.pk, target.pk)
+            if tie is not None:
+                messages.info(request, f"You already have a tie with {target.name} "
+                                       f"({strength_label(tie.strength(today))}).")
+    # A search that finds no one is an answer, not a failed request: the page, with the
+    # error under the field, status 200 (as any search page; nothing is written).
+    return render(request, "network/path.html", {"form": form, "result": result, "target": target})
 
 
 @login_required

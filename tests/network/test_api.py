@@ -111,3 +111,38 @@ def test_meetings_through_the_api(api, story):
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "status"
     detail = api(story["ana"], "get", f"meetings/{story['series'].pk}").json()
     assert [t["team"]["slug"] for t in detail["teams"]] == ["hq-platform", "remote-office"]
+
+
+def test_the_path_refuses_a_blank_or_hidden_target_naming_the_field(api, story, outsider):
+    gone = story["bo"]
+    gone.is_active = False  # deactivated: hidden from the directory, answered like no one
+    gone.save()
+    for to, message in [("", "Give the email address of the person you want to reach."),
+                        ("%C2%B2", "No one with the address ² in the directory you can see."),
+                        ("bo@corp.example", "No one with the address bo@corp.example in the directory you can see."),
+                        (str(gone.pk), f"No one with the id {gone.pk} in the directory you can see."),
+                        ("99999999999999999999", "No one with the id 99999999999999999999 in the directory you can "
+                                                 "see.")]:
+        response = api(outsider, "get", f"path?to={to}")
+        assert response.status_code == 400, (to, response.content)
+        assert response.json()["errors"] == [{"field": "to", "message": message}], to
+    response = api(outsider, "get", "path?to=ghost@corp.example")
+    assert response.json()["errors"][0]["message"].replace("ghost", "bo") == \
+        api(outsider, "get", "path?to=bo@corp.example").json()["errors"][0]["message"]
+
+
+def test_ids_in_the_path_are_checked_by_the_api_not_the_url(api, story):
+    for path in ("people/x/ties", "homework/x/steps", "meetings/x", "meetings/x/attendance", "meetings/x/import"):
+        method = "get" if path in ("people/x/ties", "meetings/x") else "post"
+        response = api(story["raj"], method, path, {} if method == "post" else None)
+        assert response.status_code == 422 and response["Content-Type"].startswith("application/json"), path
+
+
+def test_a_bad_calendar_is_refused_naming_the_ics_field(api, story):
+    for ics in ("not a calendar", ICS.replace("Ops sync", "Ops\x00sync"), ""):
+        response = api(story["raj"], "post", f"meetings/{story['series'].pk}/import", {"ics": ics})
+        assert response.status_code in (400, 422), ics[:20]
+        assert "ics" in response.content.decode(), ics[:20]
+    response = api(story["raj"], "post", f"meetings/{story['series'].pk}/import", {"ics": "not a calendar"})
+    assert response.json()["errors"] == [{"field": "ics", "message": response.json()["errors"][0]["message"]}]
+    assert not story["series"].occurrences.exclude(pk=story["occurrence"].pk).exists()

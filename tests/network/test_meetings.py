@@ -95,7 +95,8 @@ def test_reimport_updates_in_place_and_cancels_what_disappeared(series, world):
 
 
 @pytest.mark.parametrize("data, message", [(b"", "iCalendar"), (b"not a calendar", "not a readable"),
-                                           (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n", "no recurring")])
+                                           (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n", "no recurring"),
+                                           (ICS.replace(b"Ops sync", b"Ops\x00sync"), "NUL characters")])
 def test_bad_files_are_refused_with_a_message(series, world, data, message):
     with pytest.raises(ValidationError) as error:
         meetings.import_ical(series, data, by=world["raj"], now=NOW)

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -5,7 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from liaison.network import meetings, services
-from liaison.network.models import Interaction, Kind, Nudge
+from liaison.network.models import Interaction, Kind, Nudge, Tie
+from tests.factories import PersonFactory
 
 SECRET = "Raj said the budget is frozen"
 
@@ -87,8 +89,57 @@ def test_warm_path_page_explains_each_step_without_notes(login, story):
     assert "Ana Remote met Sue Hq 3 times this quarter" in body
     assert "Sue Hq visited Carl Finance once this quarter" in body
     assert SECRET not in body
-    response = login(story["ana"]).get(reverse("network_path"), {"to": "nobody@corp.example"})
-    assert response.status_code == 400 and "nobody@corp.example" in response.content.decode()
+
+
+NO_ONE = "No one with the address {} in the directory you can see."
+
+
+def warm_path(client, to):
+    return client.get(reverse("network_path"), {"to": to})
+
+
+def field_error(response):
+    """The error shown under the "to" field, or None."""
+    match = re.search(r'<span class="error" id="id_to_error" role="alert">(.*?)</span>', response.content.decode())
+    return match and match.group(1)
+
+
+def test_warm_path_to_an_unknown_address_is_the_page_with_an_error_under_the_field(login, story):
+    interactions, ties = Interaction.objects.count(), Tie.objects.count()
+    response = warm_path(login(story["ana"]), "Nobody@corp.example")
+    assert response.status_code == 200
+    assert field_error(response) == NO_ONE.format("nobody@corp.example")
+    body = response.content.decode()
+    assert 'aria-invalid="true"' in body and 'value="Nobody@corp.example"' in body  # kept, to correct it
+    assert 'id="result-h"' not in body
+    assert (Interaction.objects.count(), Tie.objects.count()) == (interactions, ties)
+
+
+def test_warm_path_to_oneself_or_to_nothing_is_a_field_error(login, story):
+    client = login(story["ana"])
+    assert field_error(warm_path(client, "ana@corp.example")) == "That is you: give someone you want to reach."
+    response = warm_path(client, "   ")
+    assert response.status_code == 200 and field_error(response) == "This field is required."
+
+
+def test_an_outsider_finds_a_path_and_sees_no_one_the_directory_hides(login, story, meet, outsider):
+    """Someone the viewer may not see (here: deactivated) answers exactly like no one at all."""
+    client = login(outsider)
+    assert "No chain of strong ties reaches Carl Finance yet" in warm_path(client, "carl@corp.example").content.decode()
+    gone = PersonFactory(name="Gina Gone", email="gina@corp.example")
+    meet(story["sue"], [gone], timezone.localdate(), now=timezone.now())
+    gone.is_active = False  # her ties stay; she is hidden from the directory
+    gone.save()
+
+    def page(to):
+        response = warm_path(client, to)
+        body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+        return response.status_code, body.replace(to, "ADDRESS")
+
+    unknown = page("ghost@corp.example")
+    assert unknown[0] == 200 and NO_ONE.format("ADDRESS") in unknown[1]
+    assert page("gina@corp.example") == unknown
+    assert "Gina" not in page("gina@corp.example")[1]
 
 
 def test_team_network_shows_bridges_per_partner_team(login, story):
