@@ -30,6 +30,7 @@ Prints the machine and the load average before and after.
 import argparse
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -95,6 +96,20 @@ def cpu_seconds(pids):
         except (OSError, IndexError):
             pass
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pids():
+    """The PostgreSQL server's processes on this machine (backends, WAL writer, checkpointer...)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as fh:
+                    if fh.read().strip() == "postgres":
+                        pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
 
 
 def children(pid):
@@ -174,8 +189,8 @@ def main():
     with CaptureQueriesContext(connection) as captured:
         response = client.post("/api/v1/requests", body, content_type="application/json")
     assert response.status_code == 201, response.content[:300]
-    print(f"\n1. One create (in process, caches warm): {len(captured)} SQL statements, "
-          f"{sum(1 for q in captured if q['sql'].startswith('INSERT'))} INSERTs:")
+    inserts = sum(q["sql"].count("INSERT INTO") for q in captured)
+    print(f"\n1. One create (in process, caches warm): {len(captured)} SQL statements, {inserts} INSERTs:")
     for q in captured:
         print(f"     {q['sql'][:110]}")
     connection.close()
@@ -203,9 +218,12 @@ def main():
         bare = float(re.search(r"Requests/sec:\s+([\d.]+)", healthz).group(1))
         print(f"   calibration: GET /healthz {bare:,.0f} requests/s (idle machine of this kind: ~3,400/s)")
         workers = children(server.pid)
-        cpu_before = cpu_seconds(workers)
+        cpu_before, pg_before = cpu_seconds(workers), cpu_seconds(postgres_pids())
+        wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         cmd, out = run_wrk(port, args.duration, args.connections, args.wrk_threads, datafile)
-        cpu_used = cpu_seconds(workers) - cpu_before
+        cpu_used, pg_used = cpu_seconds(workers) - cpu_before, cpu_seconds(postgres_pids()) - pg_before
+        wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wrk_used = (wrk_after.ru_utime + wrk_after.ru_stime) - (wrk_before.ru_utime + wrk_before.ru_stime)
         print(f"   load after: {load()}")
     finally:
         server.send_signal(signal.SIGTERM)
@@ -217,8 +235,13 @@ def main():
     statuses = {int(code): int(n) for code, n in re.findall(r"^status (\d+) (\d+)$", out, re.M)}
     non2xx = sum(n for code, n in statuses.items() if not 200 <= code < 300)
     answered = sum(statuses.values())
+    per = 1000 / max(answered, 1)
     print(f"\n   gunicorn workers used {cpu_used:.1f} s of CPU for {answered:,} requests: "
-          f"{cpu_used / max(answered, 1) * 1000:.2f} ms of CPU per create (Python side, whatever the load)")
+          f"{cpu_used * per:.2f} ms of CPU per create (Python side, whatever the load)")
+    total = (cpu_used + pg_used + wrk_used) * per
+    print(f"   CPU per create: gunicorn workers {cpu_used * per:.2f} ms + PostgreSQL {pg_used * per:.2f} ms "
+          f"+ wrk {wrk_used * per:.2f} ms = {total:.2f} ms; {os.cpu_count()} cores give at most "
+          f"{os.cpu_count() * 1000 / max(total, 1e-9):,.0f} creates/s at that cost")
 
     # 4. Verify in the database.
     new = Request.objects.filter(pk__gt=before_id)

@@ -165,3 +165,16 @@ def test_the_rows_carry_the_real_ids_and_post_save_is_sent(cast, api):  # noqa: 
     assert note.link == f"/requests/{request.pk}/"
     assert note.recipient == cast.paula and "Reporting database" in note.subject
     assert (Request, request.pk, True) in seen and (RequestEvent, event.pk, True) in seen
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_statement_is_prepared_once_per_connection(cast, api):  # noqa: F811
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    caller = api(cast.remy)
+    for title in ("First", "Second", "Third"):
+        assert caller.post("/requests", {**NEW, "title": title}).status_code == 201
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'WITH r AS (INSERT INTO %%'")
+        assert cursor.fetchone()[0] == 1
+    assert Request.objects.filter(title__in=["First", "Second", "Third"]).count() == 3
