@@ -128,6 +128,9 @@ TEMPLATES = [
 # --- Database: SQLite under DATA_DIR unless DATABASE_URL says otherwise -------------
 _default_sqlite = f"sqlite:///{DATA_DIR / 'liaison.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL", _default_sqlite), conn_max_age=60)}
+# PostgreSQL: the hottest statement (creating a request) is prepared once per connection;
+# 0 for a pooler that shares server connections between clients (PgBouncer, transaction mode).
+LIAISON_DB_PREPARED_STATEMENTS = envbool("LIAISON_DB_PREPARED_STATEMENTS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -37,7 +37,7 @@ class Notification(models.Model):
     subject = models.CharField(max_length=300)
     body = models.TextField(blank=True)
     link = models.CharField(max_length=500, blank=True, help_text="Absolute URL path, e.g. /requests/12/")
-    dedupe_key = models.CharField(max_length=255)  # unique: see Meta.constraints
+    dedupe_key = models.CharField(max_length=255, unique=True)
     state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
     created_at = models.DateTimeField()
     due_at = models.DateTimeField()
@@ -54,9 +54,6 @@ class Notification(models.Model):
             models.Index(fields=["due_at", "id"], condition=Q(state="pending"), name="notify_pending_due"),
             models.Index(fields=["recipient", "-created_at"], name="notify_recipient_recent"),
         ]
-        # A constraint rather than unique=True: on PostgreSQL a unique CharField also gets a
-        # second, LIKE-ready index that no query here uses, written on every notification.
-        constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="notify_unique_dedupe_key")]
 
     def __str__(self):
         return f"{self.kind} to #{self.recipient_id} ({self.state})"

@@ -6,16 +6,19 @@ therefore keeps what it read in a ProcessCache; what keeps those caches from ser
 a change made by *another* process is the **directory version**:
 
 - Database triggers (liaison/org/migrations/0003_directory_version.py) move the
-  version on every INSERT, UPDATE or DELETE of a person, team, membership, service or
-  API token, whichever code path writes (the ORM, a bulk import, raw SQL, another
-  machine). Only the columns written on every sign-in and every API call
-  (``org_person.last_login``, ``org_apitoken.last_used_at``) are left out, or the
-  version would move all the time. On PostgreSQL the version is a sequence moved by
-  deferred triggers, at commit: no lock, no hot row, and the move becomes visible
-  together with the change. On SQLite (one writer at a time) it is a one-row table.
+  version (one row of org_directoryversion) on every UPDATE or DELETE of a person,
+  team, membership, service or API token and every new membership, whichever code
+  path writes (the ORM, a bulk import, raw SQL, another machine). Left out: the
+  columns written on every sign-in and every API call (``org_person.last_login``,
+  ``org_apitoken.last_used_at``), or the version would move all the time, and new
+  people, teams, services and tokens, which no cache holds yet. The new value is
+  written in the same transaction as the change (on PostgreSQL by a deferred trigger,
+  once per transaction, at commit), so no process sees the version move before the
+  change itself.
 - Every cache lookup first compares the version with the one this process last saw,
   at most once every ``LIAISON_DIRECTORY_CHECK_SECONDS`` (default 1 s; one tiny query
-  per process per second at most). When it moved, every ProcessCache is emptied.
+  per process per second at most). When it moved, every ProcessCache is emptied, and
+  a value whose loading began before that (`ProcessCache.load`) is not kept.
   A change saved in this process still drops its entries at once (signals, where
   each cache is defined).
 
@@ -33,21 +36,27 @@ import weakref
 from django.conf import settings
 from django.db import connection
 
-VERSION_SEQUENCE = "org_directory_version"  # PostgreSQL
-VERSION_TABLE = "org_directoryversion"  # SQLite
+VERSION_TABLE = "org_directoryversion"
 
 _caches = weakref.WeakSet()
-_seen = {"version": None, "checked": float("-inf"), "settling": False}
+_seen = {"version": None, "checked": float("-inf")}
 _lock = threading.Lock()
+
+
+#: Fields written on every sign-in and API call: saving only these changes nothing cached
+#: (the migration's triggers leave the same columns out).
+BOOKKEEPING = {"Person": {"last_login"}, "ApiToken": {"last_used_at"}}
+
+
+def is_bookkeeping(sender, update_fields):
+    """Is this save (post_save's `sender` and `update_fields`) only bookkeeping?"""
+    return bool(update_fields) and set(update_fields) <= BOOKKEEPING.get(sender.__name__, set())
 
 
 def directory_version():
     """The directory's current version (an integer that moves on every change)."""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"SELECT last_value + is_called::int FROM {VERSION_SEQUENCE}")  # 1, 2, 3...
-        else:
-            cursor.execute(f"SELECT value FROM {VERSION_TABLE}")
+        cursor.execute(f"SELECT value FROM {VERSION_TABLE}")
         row = cursor.fetchone()
     return row[0] if row else 0
 
@@ -62,21 +71,21 @@ def check_directory_version(force=False):
     interval = getattr(settings, "LIAISON_DIRECTORY_CHECK_SECONDS", 1.0)
     if not force and now - _seen["checked"] < interval:
         return False
-    with _lock:  # one thread of the process asks; the others go on with what they have
+    if not _lock.acquire(blocking=force):  # one thread asks; the others go on meanwhile
+        return False
+    try:
         if not force and now - _seen["checked"] < interval:
             return False
         _seen["checked"] = now
         version = directory_version()
-        if version == _seen["version"] and not _seen["settling"]:
+        if version == _seen["version"]:
             return False
-        # PostgreSQL moves the version a moment before the commit is visible (the trigger
-        # runs inside the commit): what is read in that moment may be the old row, so
-        # the caches are emptied once more at the next look after a move.
-        _seen["settling"] = version != _seen["version"]
         _seen["version"] = version
         for cache in list(_caches):
             cache.clear()
         return True
+    finally:
+        _lock.release()
 
 
 class ProcessCache:
@@ -91,7 +100,20 @@ class ProcessCache:
 
     def __init__(self, ttl, max_entries=50_000):
         self.ttl, self.max_entries, self._data = ttl, max_entries, {}
+        self._epoch = 0  # how many times it was emptied
         _caches.add(self)
+
+    def load(self, key, loader):
+        """The cached value, else ``loader()``'s, kept unless it is None or the cache was
+        emptied while it loaded (it may then be from before the change that emptied it)."""
+        hit = self.get(key)
+        if hit is not None:
+            return hit
+        epoch = self._epoch
+        value = loader()
+        if value is not None and epoch == self._epoch:
+            self.put(key, value)
+        return value
 
     def get(self, key):
         check_directory_version()
@@ -115,4 +137,5 @@ class ProcessCache:
         self._data.pop(key, None)
 
     def clear(self):
+        self._epoch += 1
         self._data.clear()

@@ -17,7 +17,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .cache import ProcessCache
+from .cache import ProcessCache, is_bookkeeping
 from .models import ApiToken, Membership, Person, SensitiveAttributes, Service, ServiceDependency, Team
 
 TOKEN_PREFIX = "lsn_"
@@ -216,7 +216,7 @@ def create_token(person, name="API token"):
 #: Token hash -> [token id, person, last_used_at]. A revoked token, or one whose person
 #: was deactivated, is refused at once in the process that saved the change and within
 #: about a second in every other process (the directory version, liaison.org.cache).
-_recent_tokens = ProcessCache(getattr(settings, "LIAISON_TOKEN_CACHE_SECONDS", 300))
+_recent_tokens = ProcessCache(getattr(settings, "LIAISON_TOKEN_CACHE_SECONDS", 60))
 
 
 @receiver(post_save, sender=ApiToken, dispatch_uid="org.token_cache.token_saved")
@@ -227,26 +227,29 @@ def _forget_token(sender, instance, **kwargs):
 
 @receiver(post_save, sender=Person, dispatch_uid="org.token_cache.person_saved")
 @receiver(post_delete, sender=Person, dispatch_uid="org.token_cache.person_deleted")
-def _forget_person_tokens(sender, instance, **kwargs):
-    _recent_tokens.clear()  # rare (a person changed); simpler than an index by person
+def _forget_person_tokens(sender, instance, update_fields=None, **kwargs):
+    if not is_bookkeeping(sender, update_fields):  # a sign-in saves last_login only
+        _recent_tokens.clear()  # rare (a person changed); simpler than an index by person
+
+
+def _active_token(digest):
+    token = ApiToken.objects.active().select_related("person").filter(key_hash=digest).first()
+    return None if token is None else [token.pk, token.person, token.last_used_at]
 
 
 def authenticate_token(key, now=None):
     """The active person behind `key`, or None. Marks the token used (at most once a minute).
 
-    Per process, a token found active is remembered for a few seconds (see
+    Per process, a token found active is remembered until the directory changes (see
     _recent_tokens); each call gets its own copy of the person, so what one HTTP request
     caches on its user object never leaks into another.
     """
     if not key or not key.startswith(TOKEN_PREFIX):
         return None
     digest = ApiToken.hash(key)
-    hit = _recent_tokens.get(digest)
+    hit = _recent_tokens.load(digest, lambda: _active_token(digest))
     if hit is None:
-        token = ApiToken.objects.active().select_related("person").filter(key_hash=digest).first()
-        if token is None:
-            return None
-        hit = _recent_tokens.put(digest, [token.pk, token.person, token.last_used_at])
+        return None
     now = now or timezone.now()
     last_used_at = hit[2]
     if last_used_at is None or (now - last_used_at).total_seconds() > 60:

@@ -25,9 +25,9 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
+from liaison.org.cache import ProcessCache, is_bookkeeping
 from liaison.org.models import Membership, Person, Service, Team
 from liaison.org.schemas import Invalid, Message, Pages, PersonRef, Slug, TeamRef, Text
-from liaison.org.services import ProcessCache
 from liaison.playbook.coach import coach, draft_for
 
 from . import services
@@ -266,9 +266,10 @@ _recent_teams = ProcessCache(CACHE_SECONDS)
 @receiver([post_save, post_delete], sender=Service, dispatch_uid="requests.api.service_changed")
 @receiver([post_save, post_delete], sender=Team, dispatch_uid="requests.api.team_changed")
 @receiver([post_save, post_delete], sender=Person, dispatch_uid="requests.api.person_changed")
-def _forget_directory(sender, **kwargs):
-    _catalogue.clear()
-    _recent_teams.clear()
+def _forget_directory(sender, update_fields=None, **kwargs):
+    if not is_bookkeeping(sender, update_fields):  # a sign-in saves last_login only
+        _catalogue.clear()
+        _recent_teams.clear()
 
 
 @receiver([post_save, post_delete], sender=Membership, dispatch_uid="requests.api.membership_changed")
@@ -278,19 +279,15 @@ def _forget_membership(sender, instance, **kwargs):
 
 def _my_teams(user):
     """The caller's teams by slug; also primes services.team_ids_of for this request."""
-    teams = _recent_teams.get(user.pk)
-    if teams is None:
-        teams = _recent_teams.put(user.pk, {m.team.slug: m.team for m in
-                                            Membership.objects.filter(person_id=user.pk).select_related("team")})
+    teams = _recent_teams.load(user.pk, lambda: {
+        m.team.slug: m.team for m in Membership.objects.filter(person_id=user.pk).select_related("team")})
     user._member_team_ids = frozenset(t.pk for t in teams.values())
     user._my_teams_cache = list(teams.values())
     return teams
 
 
 def _service(slug):
-    catalogue = _catalogue.get("services")
-    if catalogue is None:
-        catalogue = _catalogue.put("services", {s.slug: s for s in Service.objects.select_related("team")})
+    catalogue = _catalogue.load("services", lambda: {s.slug: s for s in Service.objects.select_related("team")})
     service = catalogue.get(slug)
     if service is None:  # unknown, or added since the catalogue was loaded
         service = Service.objects.select_related("team").filter(slug=slug).first()

@@ -24,6 +24,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import psycopg
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
@@ -249,7 +250,11 @@ def _prepared_cursor():
 
     Only cursors opened here prepare: Django's own are client-side (ClientCursor), which
     never prepare, so setting the connection's threshold leaves every other query as is.
+    LIAISON_DB_PREPARED_STATEMENTS=0 turns this off, for a pooler that does not keep a
+    server connection per client (PgBouncer in transaction mode).
     """
+    if not settings.LIAISON_DB_PREPARED_STATEMENTS:
+        return connection.cursor()
     connection.ensure_connection()
     raw = connection.connection
     raw.prepare_threshold = 0

@@ -554,7 +554,7 @@ def test_token_use_is_recorded_in_one_query(directory, member, as_person, django
     client = as_person(member)
     client.get("/tokens")  # the first use marks the token
     assert ApiToken.objects.get(person=member, name="tests").last_used_at is not None
-    with django_assert_num_queries(1):  # the list; the token's person is cached per process for a few seconds
+    with django_assert_num_queries(1):  # the list; the token's person is cached per process until the directory changes
         client.get("/tokens")
 
 

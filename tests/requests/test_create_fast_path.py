@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from liaison.notify.models import Notification
 from liaison.org import services as org_services
-from liaison.org.cache import check_directory_version
+from liaison.org.cache import check_directory_version, directory_version
 from liaison.org.models import ApiToken, Membership, Service
 from liaison.requests import api as requests_api
 from liaison.requests.models import EventKind, Request, RequestEvent
@@ -31,24 +31,30 @@ def empty_caches():
     yield
 
 
-@pytest.fixture
-def looked(db):
-    """This process has just looked at the directory version (twice: a move is followed by
-    one more emptying), and looks again only when `another_process` says so. Tests roll
-    back, so the version a process last saw may be an earlier test's."""
-    check_directory_version(force=True)
-    check_directory_version(force=True)
-
-
-def another_process(change):
-    """`change()` as another process would make it (no signal reaches this one), committed
-    (on PostgreSQL the version moves at commit: SET CONSTRAINTS runs that now). This
-    process sees it at its next look: with no interval, its next cache look-up."""
-    change()
+def run_deferred_triggers():
+    """What a commit does on PostgreSQL (tests never commit): run the deferred triggers
+    that move the directory version, then forget this transaction already moved it."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            cursor.execute("SELECT set_config('liaison.directory_moved', '', true)")
+
+
+def look():
+    """This process looks at the directory version now (tests otherwise look only once)."""
+    run_deferred_triggers()
+    check_directory_version(force=True)
+
+
+def another_process(change):
+    """`change()` as another process would make it: no signal reaches this one, and the
+    change moves the directory version when it commits. This process sees it at its next
+    look, which tests make happen by setting the check interval to 0."""
+    before = directory_version()
+    change()
+    run_deferred_triggers()
+    assert directory_version() > before, "the change did not move the directory version"
 
 
 def test_a_revoked_token_is_refused_at_once_even_when_cached(cast, api):  # noqa: F811
@@ -67,8 +73,9 @@ def test_a_deactivated_person_is_refused_at_once(cast, api):  # noqa: F811
     assert caller.get("/requests").status_code == 401
 
 
-def test_a_revocation_by_another_process_is_honoured_at_the_next_look(cast, api, settings, looked):  # noqa: F811
+def test_a_revocation_by_another_process_is_honoured_at_the_next_look(cast, api, settings):  # noqa: F811
     caller = api(cast.remy)
+    look()
     assert caller.get("/requests").status_code == 200
     # Another process revokes: no signal reaches this one; the cached entry serves until
     # this process looks at the directory version (tests look only when told to).
@@ -79,16 +86,18 @@ def test_a_revocation_by_another_process_is_honoured_at_the_next_look(cast, api,
     assert caller.get("/requests").status_code == 401
 
 
-def test_a_service_moved_by_another_process_goes_to_its_new_team(cast, api, settings, looked):  # noqa: F811
+def test_a_service_moved_by_another_process_goes_to_its_new_team(cast, api, settings):  # noqa: F811
     caller = api(cast.remy)
+    look()
     assert caller.post("/requests", NEW).json()["provider_team"]["slug"] == "platform"  # catalogue cached
     another_process(lambda: Service.objects.filter(pk=cast.service.pk).update(team=cast.other))
     settings.LIAISON_DIRECTORY_CHECK_SECONDS = 0
     assert caller.post("/requests", {**NEW, "title": "After the move"}).json()["provider_team"]["slug"] == "other-team"
 
 
-def test_leaving_a_team_in_another_process_is_seen_at_the_next_look(cast, api, settings, looked):  # noqa: F811
+def test_leaving_a_team_in_another_process_is_seen_at_the_next_look(cast, api, settings):  # noqa: F811
     caller = api(cast.remy)
+    look()
     assert caller.post("/requests", NEW).status_code == 201
     leave = Membership.objects.filter(person=cast.remy, team=cast.remote)._raw_delete
     another_process(lambda: leave(connection.alias))
@@ -178,3 +187,17 @@ def test_on_postgresql_the_statement_is_prepared_once_per_connection(cast, api):
         cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'WITH r AS (INSERT INTO %%'")
         assert cursor.fetchone()[0] == 1
     assert Request.objects.filter(title__in=["First", "Second", "Third"]).count() == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_prepared_statements_can_be_turned_off_for_a_pooler(cast, api, settings):  # noqa: F811
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    connection.close()  # a new session: nothing prepared yet
+    settings.LIAISON_DB_PREPARED_STATEMENTS = False
+    assert api(cast.remy).post("/requests", {**NEW, "title": "Through a pooler"}).status_code == 201
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone()[0] == 0
+    assert Request.objects.filter(title="Through a pooler").exists()
