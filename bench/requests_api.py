@@ -143,7 +143,7 @@ def main():
     from _machine import print_machine
     from django.core.management import call_command
     from django.db import connection
-    from django.db.models import Count, Exists, OuterRef
+    from django.db.models import Count, Exists, Min, OuterRef
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
@@ -248,18 +248,16 @@ def main():
     created = new.count()
     without_event = new.exclude(Exists(RequestEvent.objects.filter(request=OuterRef("pk"),
                                                                     kind=EventKind.CREATED))).count()
-    with connection.cursor() as c:
-        c.execute("""SELECT count(*) FROM requests_request r WHERE r.id > %s AND NOT EXISTS (
-                       SELECT 1 FROM notify_notification n
-                       WHERE n.kind = 'request.submitted' AND n.dedupe_key LIKE 'request:' || r.id || ':event:%%')""",
-                  [before_id])
-        without_notification = c.fetchone()[0]
-    notifications = Notification.objects.filter(kind="request.submitted",
-                                                dedupe_key__regex=r"^request:\d+:").filter(
-        created_at__gte=Request.objects.filter(pk__gt=before_id).order_by("pk").values("created_at")[:1]).count()
+    # Notifications name their request in the dedupe key ("request:<id>:event:..."): read the
+    # keys queued since the first new request once, rather than a LIKE per request.
+    first_new = new.aggregate(first=Min("created_at"))["first"]  # not the lowest id's: ids follow INSERT order
+    keys = Notification.objects.filter(kind="request.submitted", created_at__gte=first_new or timezone.now())
+    noted = {int(key.split(":")[1]) for key in keys.values_list("dedupe_key", flat=True)}
+    without_notification = sum(1 for pk in new.values_list("pk", flat=True).iterator() if pk not in noted)
+    notifications = len(noted)
     print(f"\n4. Check: {created:,} requests created (warm-up included; 201s counted by wrk in the measured run: "
           f"{statuses.get(201, 0):,}); without a created event: {without_event}; without a notification: "
-          f"{without_notification}; notifications queued: {notifications:,}")
+          f"{without_notification}; requests with their notification: {notifications:,}")
     ok = non2xx == 0 and without_event == 0 and without_notification == 0
     print(f"\nResult: {rate:,.0f} requests/s created, non-2xx {non2xx}; target >= 500/s: "
           f"{'MET' if rate >= 500 and ok else 'NOT MET'}")
