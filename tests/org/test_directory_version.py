@@ -15,22 +15,12 @@ from liaison.org import cache
 from liaison.org.cache import ProcessCache, check_directory_version, directory_version
 from liaison.org.models import ApiToken, Membership, Person, Service, Team
 from liaison.org.services import create_token
+from tests.directory_version import run_deferred_triggers
 from tests.factories import MembershipFactory, PersonFactory, ServiceFactory, TeamFactory
 
 migration = importlib.import_module("liaison.org.migrations.0003_directory_version")
 MODELS = {"org_person": Person, "org_apitoken": ApiToken, "org_membership": Membership, "org_team": Team,
           "org_service": Service}
-
-
-def run_deferred_triggers():
-    """What a commit does on PostgreSQL, where the triggers are deferred to the commit
-    (which a test's transaction never reaches): run the pending ones now, then forget
-    that this transaction moved the version (the triggers move it once per transaction)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            cursor.execute("SELECT set_config('liaison.directory_moved', '', true)")
 
 
 def moved(change):

@@ -19,6 +19,7 @@ from liaison.org.cache import check_directory_version, directory_version
 from liaison.org.models import ApiToken, Membership, Service
 from liaison.requests import api as requests_api
 from liaison.requests.models import EventKind, Request, RequestEvent
+from tests.directory_version import run_deferred_triggers
 from tests.requests.test_api import NEW, api, frozen  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.usefixtures("frozen")
@@ -29,16 +30,6 @@ def empty_caches():
     for cache in (org_services._recent_tokens, requests_api._catalogue, requests_api._recent_teams):
         cache.clear()
     yield
-
-
-def run_deferred_triggers():
-    """What a commit does on PostgreSQL (tests never commit): run the deferred triggers
-    that move the directory version, then forget this transaction already moved it."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            cursor.execute("SELECT set_config('liaison.directory_moved', '', true)")
 
 
 def look():
