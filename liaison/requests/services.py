@@ -198,7 +198,7 @@ def _tell_rows(recipients, request, event, kind, subject, body=""):
 # The statement is prepared once per connection and bound server-side (_prepared_cursor):
 # Django's psycopg cursors merge parameters into the SQL text client-side, and the
 # server would parse and plan this three-table statement again on every create.
-# bench/requests_api.py: CPU per create ~5.3 -> ~3.9 ms, wall (one client) ~29 -> ~17 ms.
+# Figures, before and after each step: bench/README.md (requests_api.py).
 
 _REQUEST_ID, _EVENT_ID = "\x1frequest\x1f", "\x1fevent\x1f"  # stand-ins until the INSERT gives the ids
 _NEW_REQUEST_SQL = None
@@ -248,8 +248,9 @@ def _prepared_cursor():
     """A Django cursor (query log, error translation) over a psycopg cursor that binds
     parameters server-side and prepares its statements on first use, on this connection.
 
-    Only cursors opened here prepare: Django's own are client-side (ClientCursor), which
-    never prepare, so setting the connection's threshold leaves every other query as is.
+    Only cursors opened here prepare: Django's own are client-side (ClientCursor, unless
+    the database OPTIONS ask for server_side_binding, which Liaison does not), which never
+    prepare, so setting the connection's threshold leaves every other query as is.
     LIAISON_DB_PREPARED_STATEMENTS=0 turns this off, for a pooler that does not keep a
     server connection per client (PgBouncer in transaction mode).
     """
