@@ -68,7 +68,7 @@ def check_directory_version(force=False):
     True when the caches were emptied.
     """
     now = time.monotonic()
-    interval = getattr(settings, "LIAISON_DIRECTORY_CHECK_SECONDS", 1.0)
+    interval = settings.LIAISON_DIRECTORY_CHECK_SECONDS
     if not force and now - _seen["checked"] < interval:
         return False
     if not _lock.acquire(blocking=force):  # one thread asks; the others go on meanwhile
