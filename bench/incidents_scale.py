@@ -13,7 +13,8 @@ team with one service. 200,000 changes over five years (Zipf-popular service tea
 notice in business days drawn so that about a third are short), 20,000 incidents (each
 from a change, colliding with an event of a customer team: the conflict, 1-5 affected
 teams), 200,000 impact entries in the six units, an alliance on the measured incident,
-and 500,000 RequestFact rows over the last two years for relationship health.
+and 500,000 RequestFact rows over the last two years for relationship health (each
+customer team asks its 6 favourite service teams, 5 of them in its own division).
 
 Measures through the whole Django stack (test Client, middleware, view, template):
   1. GET /insights/patterns/ as an org admin (the enterprise-wide ranking: every service
@@ -55,6 +56,7 @@ def parse_args():
     parser.add_argument("--renders", type=int, default=9)
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--facts-only", action="store_true", help="reload only the request facts")
     return parser.parse_args()
 
 
@@ -211,6 +213,18 @@ def build_agenda_and_incidents(cursor, org, services, args, now):
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
 
 
+def rebuild_facts_only(args, now):
+    """--facts-only: reload RequestFact alone (the rest of the data stays)."""
+    from django.db import connection
+
+    org = Org(args.people)
+    with connection.cursor() as c:
+        c.execute("TRUNCATE insights_requestfact")
+        services = [t for t in range(1, org.teams + 1) if org.is_service(t)]
+        build_facts(c.cursor, org, services, args, now)
+        c.execute("ANALYZE insights_requestfact")
+
+
 def build_facts(cursor, org, services, args, now):
     """RequestFact rows straight (its request_id carries no foreign key): what relationship health reads."""
     import numpy as np
@@ -219,12 +233,13 @@ def build_facts(cursor, org, services, args, now):
     n, now_s = args.facts, int(now.timestamp())
     t0 = time.perf_counter()
     requester_team = rng.integers(1, org.teams + 1, size=n)
-    # mostly a service team of the same division
+    # each customer team asks its 6 favourite service teams: 5 in its own division, 1 anywhere
     per_div_services = org.per_division // 5
-    provider = (np.array([org.division_root(int(t)) for t in requester_team]) - 1
-                + 5 * rng.integers(1, per_div_services + 1, size=n))
-    far = rng.random(n) < 0.3
-    provider[far] = np.array(services)[rng.integers(0, len(services), size=far.sum())]
+    roots = np.array([org.division_root(t) for t in range(1, org.teams + 1)])
+    favourites = roots[:, None] - 1 + 5 * rng.integers(1, per_div_services + 1, size=(org.teams, 6))
+    favourites[:, 5] = np.array(services)[rng.integers(0, len(services), size=org.teams)]
+    pick = rng.choice(6, size=n, p=[0.35, 0.2, 0.15, 0.1, 0.1, 0.1])
+    provider = favourites[requester_team - 1, pick]
     submitted = now_s - (rng.random(n) * 730 * 86400).astype(np.int64)
     ack = submitted + rng.integers(600, 4 * 86400, size=n)
     delivered = ack + rng.integers(86400, 20 * 86400, size=n)
@@ -384,7 +399,9 @@ def main():
     call_command("migrate", verbosity=0)
     now = timezone.now()
     print(f"Benchmark: patterns, department dashboard, business case PDF; {args.database_url}")
-    if args.rebuild or Incident.objects.count() < args.incidents * 0.99:
+    if args.facts_only:
+        rebuild_facts_only(args, now)
+    elif args.rebuild or Incident.objects.count() < args.incidents * 0.99:
         print("Building:")
         build(args, now)
     print()
