@@ -121,3 +121,39 @@ def test_one_mail_to_two_services_in_a_batch_files_one_request_each(requester, s
                             message(to="databases@liaison.example, firewall@liaison.example")], now=NOW)
     assert [o.disposition for o in outcomes] == ["request", "request"]
     _check_two_requests(outcomes[1], service, network, exclude="alone")
+
+
+# --- where people see it --------------------------------------------------------------------------------
+
+def test_the_request_page_shows_the_reply_to_and_the_linked_requests(login, requester, service, network, outsider):
+    outcome = ingest(message(to="databases@liaison.example, firewall@liaison.example",
+                             headers={"Reply-To": "collect@evil.example"}), now=NOW)
+    ours, theirs = Request.objects.get(service=service), Request.objects.get(service=network)
+    assert outcome.request_id == ours.pk
+    page = login(requester).get(ours.get_absolute_url())  # the requester may open both requests
+    assert page.status_code == 200
+    assert "Reply-To (collect@evil.example) differs from From (rita@corp.example)" in page.text
+    assert f'href="{theirs.get_absolute_url()}"' in page.text and "each got a request of its own" in page.text
+    page = login(service.team.lead).get(ours.get_absolute_url())  # the databases lead cannot open the other
+    assert "each got a request of its own (1 you cannot open)" in page.text
+    assert f'href="{theirs.get_absolute_url()}"' not in page.text
+    assert login(outsider).get(ours.get_absolute_url()).status_code == 404
+
+
+def test_a_request_filed_normally_shows_no_mail_notice(login, requester, service):
+    request = Request.objects.get(pk=ingest(message(), now=NOW).request_id)
+    page = login(requester).get(request.get_absolute_url())
+    assert "From mail:" not in page.text and "each got a request of its own" not in page.text
+
+
+def test_triage_shows_the_reply_to_and_a_reused_message_id(login, service, outsider):
+    ingest(message(sender="stranger@else.example", msgid=MID, subject="first", body="1"), now=NOW)
+    outcome = ingest(message(sender="stranger@else.example", msgid=MID, subject="second", body="2",
+                             headers={"Reply-To": "other@else.example"}), now=NOW)
+    client = login(service.team.lead)
+    listing = client.get("/mail/triage/")
+    assert "Reply-To differs: other@else.example" in listing.text and "Message-ID reused" in listing.text
+    item = client.get(f"/mail/triage/{outcome.message_id}/")
+    assert "Reply-To (other@else.example) differs" in item.text
+    assert "was used before by a different message" in item.text
+    assert "other@else.example" not in login(outsider).get("/mail/triage/").text
