@@ -1,0 +1,45 @@
+"""The playbook in the notification mail, through notify's MAIL_EXTRAS hook.
+
+notify knows nothing of the playbook: it calls every registered extra when it renders a
+mail. Ours adds, for mail about a request or a conflict, the recipient's top moves ("What
+you can do", with links), so a long or heated thread's mails carry the same suggestion to
+move to a call; and to an invitation, its iCalendar REQUEST as an attachment.
+"""
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.html import escape
+
+MAIL_MOVES = 3
+
+
+def playbook_extra(notification):
+    from .advisor import advise
+    from .invitations import invitation_ics
+    from .models import Invitation
+    from .situations import subject_for_link
+
+    now = timezone.now()
+    if notification.kind == "playbook.invitation":
+        pk = notification.dedupe_key.split(":")[2] if notification.dedupe_key.count(":") >= 2 else ""
+        invitation = Invitation.objects.select_related("organiser").filter(pk=pk).first() if pk.isdigit() else None
+        if invitation is None:
+            return None
+        return {"attachments": [("invitation.ics", invitation_ics(invitation, now).decode(),
+                                 "text/calendar; method=REQUEST")]}
+    person = notification.recipient
+    subject = subject_for_link(notification.link, person, now) if notification.link else None
+    if subject is None:
+        return None
+    advice = advise([subject], person, now).get(subject.link, [])
+    steps = [(a, s) for a in advice for s in a.steps if not s.blocked][:MAIL_MOVES]
+    if not steps:
+        return None
+    lines = ["What you can do:"]
+    html = ["<p><strong>What you can do</strong></p><ol>"]
+    for _, s in steps:
+        url = f"{settings.SITE_URL}{s.url}"
+        lines.append(f"- {s.label}: {s.reason} {url}")
+        html.append(f'<li><a href="{escape(url)}">{escape(s.label)}</a> — {escape(s.reason)}</li>')
+    html.append("</ol>")
+    return {"text": "\n".join(lines), "html": "".join(html)}
