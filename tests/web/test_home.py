@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from liaison.requests import services
 from liaison.requests.models import Request, Status
-from tests.web.personas import CONTEXT, world  # noqa: F401
+from tests.web.personas import CONTEXT
 
 pytestmark = pytest.mark.django_db
 
@@ -64,12 +64,12 @@ def test_the_engineer_sees_his_overdue_commitment_first(client, world):
 
 
 def test_the_manager_sees_her_subtree_rolled_up(client, world):
-    response, items, _ = home(client, world.cleo)
+    response, _, _ = home(client, world.cleo)
     rollup = {r["team"].name: r for r in response.context["rollup"]}
     assert set(rollup) == {"Company", "Network Group", "Product Marketing"}
     assert rollup["Network Group"]["overdue"] == 1 and rollup["Network Group"]["unacknowledged"] == 1
     assert rollup["Network Group"]["conflicts"] == 1 and rollup["Product Marketing"]["conflicts"] == 1
-    assert list(response.context["rollup"])[0]["team"].name == "Network Group"  # the late one first
+    assert response.context["rollup"][0]["team"].name == "Network Group"  # the late one first
 
 
 def test_an_outsider_sees_an_empty_state_that_says_what_will_appear(client, world):
