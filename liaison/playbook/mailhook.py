@@ -32,7 +32,13 @@ def playbook_extra(notification):
     if subject is None:
         return None
     advice = advise([subject], person, now).get(subject.link, [])
-    steps = [(a, s) for a in advice for s in a.steps if not s.blocked][:MAIL_MOVES]
+    steps, seen = [], set()
+    for a in advice:  # in situation order: a heated thread's call comes first
+        for s in a.steps:
+            if not s.blocked and s.move not in seen:
+                seen.add(s.move)
+                steps.append((a, s))
+    steps = steps[:MAIL_MOVES]
     if not steps:
         return None
     lines = ["What you can do:"]

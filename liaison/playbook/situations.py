@@ -215,6 +215,8 @@ def new_lead(subject, now):
 
 
 DETECTORS = {
+    # first: when a thread runs long or hot, the channel is the first thing to change
+    "heated_thread": (heated_thread, "A long or heated thread"),
     "conflict": (conflict, "A new or worsening agenda conflict"),
     "overdue": (overdue, "A commitment is overdue"),
     "past_hard_date": (past_hard_date, "A commitment moved past a hard date"),
@@ -223,7 +225,6 @@ DETECTORS = {
     "delivery": (delivery, "A delivery"),
     "quiet": (quiet, "A relationship gone quiet"),
     "new_lead": (new_lead, "A new lead on the other side"),
-    "heated_thread": (heated_thread, "A long or heated thread"),
 }
 
 
