@@ -31,7 +31,7 @@ def test_the_request_page_ranks_the_moves_for_the_provider(client, world):
     assert "A short-notice request" in html
     assert html.index("Acknowledge it now") < html.index("Commit to a date, or offer options") < html.index(
         "Book a call")
-    assert 'href="/requests/%d/?do=acknowledge#act-acknowledge"' % world.hard.pk in html
+    assert f'href="/requests/{world.hard.pk}/?do=acknowledge#act-acknowledge"' in html
 
 
 def test_escalate_before_a_warning_says_why_and_offers_the_warning_never_an_error_page(client, world):
