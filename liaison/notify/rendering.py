@@ -63,9 +63,9 @@ def token_from_reply_address(address):
 
 AUTO_REPLIED_KINDS = {"mail.confirmation"}
 
-#: Upper floors add to a notification's mail without notify knowing them (the playbook's
-#: "What you can do" and its invitations): func(notification) -> None or a dict with any
-#: of "text", "html" (appended to the body) and "attachments" [(filename, content, mimetype)].
+#: Upper floors add words to a notification's mail without notify knowing them (the
+#: playbook's "What you can do"): func(notification) -> None or a dict with "text" and/or
+#: "html", appended to the body. Attachments go through register_attachments below.
 MAIL_EXTRAS = []
 
 
@@ -85,6 +85,15 @@ def _extras(notification):
         if extra:
             found.append(extra)
     return found
+
+
+#: kind -> callable(notification) returning MIME parts to attach (e.g. an iCalendar
+#: REQUEST). notify never imports the domains; they register here in AppConfig.ready().
+_ATTACHERS = {}
+
+
+def register_attachments(kind, attacher):
+    _ATTACHERS[kind] = attacher
 
 
 def render_email(notification, *, to=None):
@@ -121,7 +130,7 @@ def render_email(notification, *, to=None):
     message = EmailMultiAlternatives(subject=notification.subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL,
                                      to=to or [notification.recipient.email], headers=headers)
     message.attach_alternative(html, "text/html")
-    for extra in extras:
-        for filename, content, mimetype in extra.get("attachments", ()):
-            message.attach(filename, content, mimetype)
+    attacher = _ATTACHERS.get(notification.kind)
+    for part in (attacher(notification) if attacher else ()):
+        message.attach(part)
     return message

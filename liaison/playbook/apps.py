@@ -16,11 +16,12 @@ class PlaybookConfig(AppConfig):
 
     def ready(self):
         from liaison.core.links import register
-        from liaison.notify.rendering import register_mail_extra
+        from liaison.notify.rendering import register_attachments, register_mail_extra
 
         from . import outcomes  # noqa: F401 - registers the playbook.outcomes sweep
-        from .mailhook import playbook_extra
+        from .mailhook import invitation_parts, playbook_extra
 
         register_mail_extra(playbook_extra)
+        register_attachments("playbook.invitation", invitation_parts)
         register("nav", "Playbook", "playbook:rules", order=90, active="playbook:",
                  show=lambda user, obj: user.is_org_admin)

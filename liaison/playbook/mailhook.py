@@ -3,7 +3,8 @@
 notify knows nothing of the playbook: it calls every registered extra when it renders a
 mail. Ours adds, for mail about a request or a conflict, the recipient's top moves ("What
 you can do", with links), so a long or heated thread's mails carry the same suggestion to
-move to a call; and to an invitation, its iCalendar REQUEST as an attachment.
+move to a call. An invitation's iCalendar REQUEST goes through notify's attachers
+(`invitation_parts`).
 """
 
 from django.conf import settings
@@ -15,18 +16,11 @@ MAIL_MOVES = 3
 
 def playbook_extra(notification):
     from .advisor import advise
-    from .invitations import invitation_ics
-    from .models import Invitation
     from .situations import subject_for_link
 
     now = timezone.now()
     if notification.kind == "playbook.invitation":
-        pk = notification.dedupe_key.split(":")[2] if notification.dedupe_key.count(":") >= 2 else ""
-        invitation = Invitation.objects.select_related("organiser").filter(pk=pk).first() if pk.isdigit() else None
-        if invitation is None:
-            return None
-        return {"attachments": [("invitation.ics", invitation_ics(invitation, now).decode(),
-                                 "text/calendar; method=REQUEST")]}
+        return None
     person = notification.recipient
     subject = subject_for_link(notification.link, person, now) if notification.link else None
     if subject is None:
@@ -49,3 +43,21 @@ def playbook_extra(notification):
         html.append(f'<li><a href="{escape(url)}">{escape(s.label)}</a> — {escape(s.reason)}</li>')
     html.append("</ol>")
     return {"text": "\n".join(lines), "html": "".join(html)}
+
+
+def invitation_parts(notification):
+    """notify attacher for "playbook.invitation": the .ics REQUEST (key playbook:invitation:<pk>:...)."""
+    from email.mime.text import MIMEText
+
+    from .invitations import invitation_ics
+    from .models import Invitation
+
+    parts = notification.dedupe_key.split(":")
+    pk = parts[2] if len(parts) > 2 else ""
+    invitation = Invitation.objects.select_related("organiser").filter(pk=pk).first() if pk.isdigit() else None
+    if invitation is None:
+        return []
+    part = MIMEText(invitation_ics(invitation, notification.created_at).decode(), "calendar", "utf-8")
+    part.set_param("method", "REQUEST")
+    part.add_header("Content-Disposition", "attachment", filename="invitation.ics")
+    return [part]

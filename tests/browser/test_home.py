@@ -25,7 +25,8 @@ def test_the_service_lead_acknowledges_the_short_notice_request_from_his_home(ne
     world = build_world()
     lars = sign_in(new_browser_page(), world.lars)
     expect(lars.get_by_role("heading", level=1)).to_have_text("What needs you")
-    assert titles(lars) == ["Bandwidth for the video shoot", "Conflict: Core network upgrade against Meet the architect",
+    assert titles(lars) == ["Bandwidth for the video shoot",
+                            "Conflict: Core network upgrade against Meet the architect",
                             "VPN profile for the webinar speakers"]
     row = lars.locator(".need", has_text="VPN profile for the webinar speakers")
     expect(row).to_contain_text("short notice")
