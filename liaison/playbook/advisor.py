@@ -57,6 +57,12 @@ def viewer_sides(subject, viewer):
             sides.add(Side.SERVING)
     elif subject.kind == "nudge" and obj.team_id in mine:
         sides.add(Side.ASKING)
+    elif subject.kind == "incident":
+        roles = subject.facts.get("roles") or {}
+        if roles.get("affected", set()) & mine:
+            sides.add(Side.ASKING)
+        if roles.get("service", set()) & mine:
+            sides.add(Side.SERVING)
     return sides
 
 

@@ -48,6 +48,13 @@ DEFAULT_RULES = [
     ("delivery", "accept", A, "Accept it, or say what is missing: the providers are waiting to close it."),
     ("delivery", "thank", A, "Thank the people who delivered and say what it made possible: it fills the well."),
     ("delivery", "reopen", A, "If something is missing, reopen it now rather than work around it."),
+    # An incident: log, ally, ask for the retrospective, brief senior managers with numbers.
+    ("incident", "log_impact", A, "Log the impact in numbers while it happens: it is the basis of every ask."),
+    ("incident", "invite_teams", A, "Other teams were hit too: together the case is stronger."),
+    ("incident", "retrospective", E, "Ask for the retrospective now, so the next change is announced earlier."),
+    ("incident", "business_case", A, "Senior managers decide on numbers: brief them with the impacts."),
+    ("incident", "book_call", S, "Call the affected leads: they hear it from you before they read it."),
+    ("incident", "causes", S, "Write the causes (systems and processes, no names) so all sides learn."),
     # A relationship gone quiet: dig the well before you are thirsty.
     ("quiet", "book_meeting", A, "Dig the well before you are thirsty: meet them before you need them."),
     ("quiet", "log_interaction", A, "If you did talk to them, log it so the nudge clears."),

@@ -101,6 +101,7 @@ MOVES = {m.code: m for m in [
     Move("thank", "Write the thanks", _request_form("thank"), blocked=_thank_blocked,
          statuses=("delivered", "accepted")),
     Move("log_impact", "Log the impact", lambda s: (f"{s.link}?do=comment#act-comment" if s.kind == "request"
+                                                    else f"{s.link}#impacts" if s.kind == "incident"
                                                     else f"{s.link}#comment-text")),
     # agenda
     Move("ask_delay", "Ask for a delay", _conflict_anchor("delay-text")),
@@ -108,12 +109,19 @@ MOVES = {m.code: m for m in [
          lambda s: f"{s.obj.change.get_absolute_url()}#assistant"),
     Move("mitigate", "Write the mitigation plan", _conflict_anchor("plan-text")),
     Move("accept_risk", "Accept the risk", _conflict_anchor("accept-text"), blocked=_lead_only),
-    Move("invite_teams", "Invite the other affected teams", _playbook("playbook:invite", purpose="affected")),
-    Move("retrospective", "Propose the retrospective", _playbook("playbook:invite", purpose="retrospective")),
+    Move("invite_teams", "Invite the other affected teams",
+         lambda s: f"{s.link}#teams" if s.kind == "incident" else _playbook("playbook:invite", purpose="affected")(s)),
+    Move("retrospective", "Propose the retrospective",
+         lambda s: (f"{s.link}#retrospective" if s.kind == "incident"
+                    else _playbook("playbook:invite", purpose="retrospective")(s))),
+    # incidents
+    Move("causes", "Write the causes (systems and processes, no blame)", lambda s: f"{s.link}#causes"),
     # anywhere
     Move("book_call", "Book a call", _playbook("playbook:invite", purpose="call")),
     Move("book_meeting", "Meet face to face", _playbook("playbook:invite", purpose="meeting")),
-    Move("business_case", "Draft the business case for management", _playbook("playbook:business_case")),
+    Move("business_case", "Draft the business case for management",
+         lambda s: (reverse("insights:business_case", args=[s.obj.pk]) if s.kind == "incident"
+                    else _playbook("playbook:business_case")(s))),
     # network
     Move("log_interaction", "Log a conversation with them", lambda s: reverse("network_log")),
     Move("homework", "Plan homework: reach out to one of them", lambda s: reverse("network_homework")),

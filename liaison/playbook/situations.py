@@ -84,12 +84,31 @@ def conflict_subjects(conflicts, now):
     return [Subject("conflict", c, c.get_absolute_url(), str(c), {}) for c in conflicts]
 
 
+def incident_subjects(incidents, now):
+    """Subjects for incidents, with each one's teams by role (one query for all)."""
+    from liaison.incidents.models import IncidentTeam
+
+    incidents = list(incidents)
+    roles = defaultdict(lambda: {"service": set(), "affected": set()})
+    for incident_id, team_id, role in IncidentTeam.objects.filter(incident__in=incidents).values_list(
+            "incident_id", "team_id", "role"):
+        roles[incident_id][role].add(team_id)
+    subjects = []
+    for i in incidents:
+        teams = roles[i.pk]
+        if i.service_team_id:
+            teams["service"].add(i.service_team_id)
+        subjects.append(Subject("incident", i, i.get_absolute_url(), i.title, {"roles": teams}))
+    return subjects
+
+
 def nudge_subjects(nudges, now):
     return [Subject("nudge", n, f"/network/nudges/?nudge={n.pk}", f"{n.team} and {n.other_team}", {})
             for n in nudges]
 
 
-LINK = re.compile(r"^/(?:(requests)/(\d+)/|agenda/(conflicts)/(\d+)/|network/(nudges)/\?nudge=(\d+))$")
+LINK = re.compile(r"^/(?:(requests)/(\d+)/|agenda/(conflicts)/(\d+)/|network/(nudges)/\?nudge=(\d+)"
+                  r"|(incidents)/(\d+)/)$")
 
 
 def subject_for_link(link, viewer, now):
@@ -110,6 +129,11 @@ def subject_for_link(link, viewer, now):
         obj = (Conflict.objects.visible_to(viewer).select_related(
             "change__team__lead", "event__team__lead", "freeze__team__lead").filter(pk=match.group(4)).first())
         return conflict_subjects([obj], now)[0] if obj else None
+    if match.group(7):
+        from liaison.incidents.models import Incident
+
+        obj = Incident.objects.visible_to(viewer).filter(pk=match.group(8)).first()
+        return incident_subjects([obj], now)[0] if obj else None
     obj = Nudge.objects.visible_to(viewer).select_related("team", "other_team__lead").filter(pk=match.group(6)).first()
     return nudge_subjects([obj], now)[0] if obj else None
 
@@ -192,6 +216,15 @@ def conflict(subject, now):
     return None
 
 
+def incident(subject, now):
+    i = subject.obj
+    if subject.kind == "incident" and i.status != "closed":
+        state = "stable, not closed" if i.status == "stable" else "open"
+        return (f"A {i.get_severity_display().lower()} incident, {state} since "
+                f"{timezone.localtime(i.stable_at or i.opened_at):%a %d %b}: {i.title}.")
+    return None
+
+
 def quiet(subject, now):
     n = subject.obj
     if subject.kind == "nudge" and n.cleared_at is None:
@@ -223,6 +256,7 @@ DETECTORS = {
     "second_slip": (second_slip, "A second slip"),
     "short_notice": (short_notice, "A short-notice request"),
     "delivery": (delivery, "A delivery"),
+    "incident": (incident, "An incident"),
     "quiet": (quiet, "A relationship gone quiet"),
     "new_lead": (new_lead, "A new lead on the other side"),
 }

@@ -4,8 +4,8 @@ The web floor sits on top and reads the domains: each `_category(ctx)` is one qu
 (plus the playbook's batch of facts) whatever the number of rows, so the home costs the
 same for a person with one item as for one with fifty (tests/web/test_home.py asserts
 it). Visibility: every row comes from what the person is party to — their own requests
-and teams' requests (Request.visible_to), conflicts of their teams (Conflict.visible_to),
-their teams' nudges, their homework.
+and teams' requests (Request.visible_to), conflicts and incidents of their teams (Conflict.visible_to,
+Incident.visible_to), their teams' nudges, their homework, the retrospective actions they own.
 
 Urgency is a number from 0 to 100 per row (see each category); rows sort by it, then by date.
 Groups: one per team when the person belongs to several, ordered by their most urgent row.
@@ -49,7 +49,7 @@ class Need:
     when: object = None
     step: dict = field(default_factory=dict)  # {"action": name, "label"} inline, or {"href", "label"}
     obj: object = None
-    subject_kind: str = ""  # "request" | "conflict" | "nudge": the playbook advises on it
+    subject_kind: str = ""  # "request" | "conflict" | "incident" | "nudge": the playbook advises on it
     advice: list = field(default_factory=list)
 
     @property
@@ -253,6 +253,51 @@ def conflicts(ctx):
     return needs
 
 
+INCIDENT_URGENCY = {"critical": 90, "high": 80, "medium": 62, "low": 48}
+
+
+def incidents(ctx):
+    """Open (or stable, not closed) incidents my teams are involved in."""
+    from liaison.incidents.models import Incident, IncidentTeam
+
+    rows = (Incident.objects.visible_to(ctx.user).open()
+            .filter(Exists(IncidentTeam.objects.filter(incident=OuterRef("pk"), team_id__in=ctx.teams))
+                    | Q(service_team_id__in=ctx.teams))
+            .select_related("service_team").order_by("-opened_at")[:ROW_LIMIT])
+    mine = dict(IncidentTeam.objects.filter(incident__in=rows, team_id__in=ctx.teams).values_list("incident_id",
+                                                                                                  "team_id"))
+    needs = []
+    for i in rows:
+        state = "stable, not yet closed" if i.status == "stable" else "open"
+        team = ctx.teams.get(mine.get(i.pk)) or ctx.teams.get(i.service_team_id)
+        needs.append(Need("incident", f"Incident: {i.title}", i.get_absolute_url(),
+                          f"A {i.get_severity_display().lower()} incident, {state} since "
+                          f"{timezone.localtime(i.opened_at):%a %d %b}.",
+                          INCIDENT_URGENCY.get(i.severity, 50) - (20 if i.status == "stable" else 0), team,
+                          i.opened_at, {"href": i.get_absolute_url(), "label": "Open it"}, i, "incident"))
+    return needs
+
+
+def retro_actions(ctx):
+    """Retrospective action items I own that are not delivered yet."""
+    from liaison.incidents.models import ActionItem
+
+    rows = (ActionItem.objects.filter(owner=ctx.user, request__status__in=(*OPEN_STATUSES, Status.FORECAST))
+            .select_related("retrospective__incident", *(f"request__{f}" for f in REQUEST_RELATED))
+            .order_by("request__due_date")[:ROW_LIMIT])
+    needs = []
+    for a in rows:
+        r = a.request
+        left = _days(r.due_date, ctx.today)
+        needs.append(Need("retro_action", f"Retrospective action: {a.title}", r.get_absolute_url(),
+                          f"You own this action from the retrospective of “{a.retrospective.incident.title}”; due "
+                          f"{r.due_date:%a %d %b}" + (f", {_plural(-left, 'day')} overdue." if left < 0 else "."),
+                          85 if left < 0 else 60 - min(left, 20), ctx.teams.get(r.provider_team_id), r.due_date,
+                          {"href": f"{r.get_absolute_url()}?do=progress#act-progress", "label": "Post progress"},
+                          r, "request"))
+    return needs
+
+
 def nudges(ctx):
     rows = (Nudge.objects.open().filter(team_id__in=ctx.teams).select_related("team", "other_team__lead")
             .order_by("-created_at")[:ROW_LIMIT])
@@ -274,8 +319,8 @@ def homework(ctx):
 
 
 #: The categories in the order they are asked (the list is then sorted by urgency).
-CATEGORIES = [unacknowledged, commitments, warnings, blockers, conflicts, hard_dates, deliveries, forecasts,
-              thanks_due, nudges, homework]
+CATEGORIES = [unacknowledged, commitments, warnings, blockers, conflicts, incidents, retro_actions, hard_dates,
+              deliveries, forecasts, thanks_due, nudges, homework]
 
 
 def _sort_key(need):
@@ -288,14 +333,13 @@ def _sort_key(need):
 def needs_of(user, now, *, advise=True):
     """(ctx, [Need] most urgent first) for `user`, each with the playbook's advice attached."""
     ctx = Ctx(user, now)
-    found, seen = [], set()
+    best = {}  # one row per object: the most urgent reason it is here (an overdue commitment that was warned about)
     for category in CATEGORIES:
         for need in category(ctx):
-            key = (need.link.split("#")[0].split("?")[0], need.kind)
-            if key not in seen:
-                seen.add(key)
-                found.append(need)
-    found.sort(key=_sort_key)
+            key = need.link.split("#")[0]
+            if key not in best or need.urgency > best[key].urgency:
+                best[key] = need
+    found = sorted(best.values(), key=_sort_key)
     if advise:
         _attach_advice(found, user, now)
     return ctx, found
@@ -303,9 +347,10 @@ def needs_of(user, now, *, advise=True):
 
 def _attach_advice(needs, user, now):
     from liaison.playbook.advisor import advise
-    from liaison.playbook.situations import conflict_subjects, nudge_subjects, request_subjects
+    from liaison.playbook.situations import conflict_subjects, incident_subjects, nudge_subjects, request_subjects
 
-    loaders = {"request": request_subjects, "conflict": conflict_subjects, "nudge": nudge_subjects}
+    loaders = {"request": request_subjects, "conflict": conflict_subjects, "nudge": nudge_subjects,
+               "incident": incident_subjects}
     by_kind = defaultdict(dict)
     for n in needs:
         if n.subject_kind:

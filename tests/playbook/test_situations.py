@@ -4,6 +4,7 @@ only; moves not yet allowed say why and offer the step that allows them."""
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from liaison.agenda import services as agenda
 from liaison.network.models import Nudge
@@ -224,3 +225,29 @@ def test_a_link_is_a_subject_only_for_who_may_see_it(cast):
     assert subject_for_link(req.get_absolute_url(), cast.remy, NOW).obj == req
     assert subject_for_link(req.get_absolute_url(), cast.olga, NOW) is None
     assert subject_for_link("/requests/x/", cast.remy, NOW) is None
+
+
+def test_an_incident_the_affected_log_and_ally_the_service_side_writes_the_causes(world):
+    from liaison.incidents import services as incidents
+    from liaison.playbook.situations import incident_subjects
+    from tests.factories import PersonFactory
+
+    now = timezone.now()
+    incident = incidents.open_incident(by=world.carla, now=now, title="The webinar lost its network",
+                                       conflict=world.conflict)
+
+    def of(person):
+        subject = incident_subjects([incident], now)[0]
+        return {a.situation: [s.move for s in a.steps] for a in advise([subject], person, now).get(subject.link, [])}
+
+    assert of(world.carla)["incident"] == ["log_impact", "invite_teams", "retrospective", "business_case"]
+    assert of(world.mia)["incident"] == ["log_impact", "invite_teams", "retrospective", "business_case"]
+    assert of(world.lars)["incident"] == ["retrospective", "book_call", "causes"]
+    assert of(PersonFactory()) == {}
+    subject = incident_subjects([incident], now)[0]
+    steps = {s.move: s.url for a in advise([subject], world.carla, now)[subject.link] for s in a.steps}
+    assert steps["log_impact"] == f"/incidents/{incident.pk}/#impacts"
+    assert steps["business_case"] == f"/insights/incidents/{incident.pk}/business-case/"
+    incidents.mark_stable(incident, by=world.lars, now=now)
+    incidents.close(incident, by=world.lars, now=now)
+    assert of(world.carla) == {}

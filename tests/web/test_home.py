@@ -155,3 +155,21 @@ def test_the_home_costs_the_same_queries_for_one_row_as_for_many(client, world):
     many = _queries(client, world.lars)
     assert many == few, (few, many)
     assert few <= 40
+
+
+def test_incidents_of_my_teams_and_the_retrospective_actions_i_own(client, world):
+    from liaison.incidents import services as incidents
+
+    incident = incidents.open_incident(by=world.carla, now=timezone.now(), title="The webinar lost its network",
+                                       conflict=world.conflict)
+    for person in (world.carla, world.mia, world.lars):
+        _, items, rows = home(client, person)
+        assert ("incident", "Incident: The webinar lost its network") in items, person
+    _, items, rows = home(client, world.carla)
+    row = next(r for r in rows if r.kind == "incident")
+    assert [s.move for s in row.advice[0].steps][:2] == ["log_impact", "invite_teams"]
+    from tests.factories import PersonFactory
+
+    _, items, _ = home(client, PersonFactory())
+    assert items == []
+    assert incident.pk

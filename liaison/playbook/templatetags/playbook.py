@@ -1,7 +1,7 @@
 """`{% what_you_can_do obj %}`: the playbook's ranked moves on a domain's page.
 
 The domains' templates name the tag; their Python never imports the playbook. The tag
-takes a request, an agenda conflict or a nudge, advises the signed-in viewer and records
+takes a request, an agenda conflict, an incident or a nudge, advises the signed-in viewer and records
 what it showed.
 """
 
@@ -9,7 +9,7 @@ from django import template
 from django.utils import timezone
 
 from ..advisor import advise
-from ..situations import conflict_subjects, nudge_subjects, request_subjects
+from ..situations import conflict_subjects, incident_subjects, nudge_subjects, request_subjects
 
 register = template.Library()
 
@@ -25,6 +25,10 @@ def subjects_for(obj, now):
         return conflict_subjects([obj], now)
     if isinstance(obj, Nudge):
         return nudge_subjects([obj], now)
+    from liaison.incidents.models import Incident
+
+    if isinstance(obj, Incident):
+        return incident_subjects([obj], now)
     return []
 
 
