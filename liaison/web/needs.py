@@ -14,8 +14,10 @@ Groups: one per team when the person belongs to several, ordered by their most u
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 
 from django.db.models import Count, Exists, F, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from liaison.agenda.models import Conflict
@@ -136,6 +138,11 @@ def forecasts(ctx):
     return needs
 
 
+def _call_href(obj):
+    """The playbook's "Book a call" address for `obj` (the same address its move links to)."""
+    return f"{reverse('playbook:invite')}?{urlencode({'about': obj.get_absolute_url(), 'purpose': 'call'})}"
+
+
 def hard_dates(ctx):
     """My requests (a lead: my team's) whose hard date is at risk: committed past it, or short
     notice and not yet answered. Waiting on others, but the next move (a call, options) is mine."""
@@ -157,8 +164,7 @@ def hard_dates(ctx):
             urgency = 64
         needs.append(Need("hard_date", r.title, r.get_absolute_url(), why, urgency,
                           ctx.teams.get(r.requester_team_id), r.need_by,
-                          {"href": f"/playbook/invite/?about={r.get_absolute_url()}&purpose=call",
-                           "label": "Book a call"}, r, "request"))
+                          {"href": _call_href(r), "label": "Book a call"}, r, "request"))
     return needs
 
 
@@ -235,7 +241,8 @@ SEVERITY_URGENCY = {"critical": 88, "high": 76, "medium": 58, "low": 42}
 
 
 def conflicts(ctx):
-    rows = (Conflict.objects.visible_to(ctx.user).unsettled()
+    # a collision whose window has passed cannot be avoided any more: not on the to-do list
+    rows = (Conflict.objects.visible_to(ctx.user).unsettled().filter(overlap_end__gte=ctx.now)
             .filter(Q(change__team_id__in=ctx.teams) | Q(event__team_id__in=ctx.teams))
             .select_related("change__team__lead", "event__team__lead", "freeze__team__lead")
             .order_by("-score", "overlap_start")[:ROW_LIMIT])
@@ -247,8 +254,9 @@ def conflicts(ctx):
                f"{' (' + other.team.name + ')' if other.team else ''} on "
                f"{timezone.localtime(c.overlap_start):%a %d %b %H:%M}: {c.get_severity_display().lower()}"
                f"{', delay asked' if c.status == 'delay_asked' else ''}.")
+        soon = 6 if c.overlap_start - ctx.now <= timedelta(days=7) else 0  # closer is more urgent
         needs.append(Need("conflict", f"Conflict: {c.change.title} against {other.title}", c.get_absolute_url(), why,
-                          SEVERITY_URGENCY.get(c.severity, 50), ours, c.overlap_start,
+                          SEVERITY_URGENCY.get(c.severity, 50) + soon, ours, c.overlap_start,
                           {"href": c.get_absolute_url(), "label": "Settle it"}, c, "conflict"))
     return needs
 
@@ -346,6 +354,7 @@ def needs_of(user, now, *, advise=True):
 
 
 def _attach_advice(needs, user, now):
+    """The playbook's advice per row, minus the move the row already offers as its step."""
     from liaison.playbook.advisor import advise
     from liaison.playbook.situations import conflict_subjects, incident_subjects, nudge_subjects, request_subjects
 
@@ -361,6 +370,8 @@ def _attach_advice(needs, user, now):
         if n.subject_kind:
             link = (n.obj.get_absolute_url() if n.subject_kind != "nudge" else f"/network/nudges/?nudge={n.obj.pk}")
             n.advice = advice.get(link, [])
+            for a in n.advice:
+                a.steps = [s for s in a.steps if s.url != n.step.get("href")]
 
 
 def grouped(ctx, needs):
