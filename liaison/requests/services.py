@@ -23,7 +23,6 @@ from functools import partial
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-import psycopg
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -259,6 +258,8 @@ def _prepared_cursor():
     connection.ensure_connection()
     raw = connection.connection
     raw.prepare_threshold = 0
+    import psycopg  # here, not at the top: SQLite processes (the mail pipe) need not load it
+
     cursor = psycopg.Cursor(raw)
     return _LoggedPreparedCursor(cursor, connection) if connection.queries_logged else connection.make_cursor(cursor)
 
