@@ -1,8 +1,11 @@
 """The OpenAPI document at /api/v1/openapi.json and the interactive docs at /api/v1/docs."""
 
 import os
+import typing
+from collections import defaultdict
 
 import hypothesis
+import pydantic
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -69,6 +72,41 @@ def test_no_schema_exposes_sensitive_or_secret_fields(schema):
         assert not fields & {"gender", "seniority_band", "password", "key_hash", "is_superuser"}, name
         if name != "TokenCreated":
             assert "key" not in fields, name
+
+
+def _models_of(annotation, seen):
+    """Every pydantic model an annotation reaches (list[X], X | None, nested fields...)."""
+    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+        if annotation in seen:
+            return
+        seen.add(annotation)
+        for field in annotation.model_fields.values():
+            _models_of(field.annotation, seen)
+        return
+    for arg in typing.get_args(annotation):
+        _models_of(arg, seen)
+
+
+# ninja's own wrappers around an operation's parameters and responses, never named in the document.
+_WRAPPERS = {"NinjaResponseSchema", "QueryParams", "BodyParams", "PathParams", "FormParams", "FileParams",
+             "HeaderParams", "CookieParams"}
+
+
+def test_every_schema_name_is_given_to_one_shape_only():
+    """Two classes with one name make one entry in the document: an operation is then documented
+    with the other's shape (once, agenda's EventOut stood for the request timeline's EventOut)."""
+    models = set()
+    for _, router in ninja_api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                for model in [*operation.models, *operation.response_models.values()]:
+                    _models_of(model, models)
+    by_name = defaultdict(set)
+    for model in models:
+        if model.__name__ not in _WRAPPERS:
+            by_name[model.__name__].add(f"{model.__module__}.{model.__qualname__}")
+    assert len(by_name) > 50
+    assert {name: places for name, places in by_name.items() if len(places) > 1} == {}
 
 
 def test_docs_render_for_a_signed_in_session(login, member):
