@@ -186,13 +186,28 @@ class ConflictOut(Schema):
     detected_at: datetime
     mitigation_plan: str
 
+    hidden_start: datetime | None = Field(None, description="When the side you may not see starts (if any)")
+    hidden_end: datetime | None = None
+
     @staticmethod
     def resolve_change_title(obj):
-        return obj.change.title
+        return obj.change_label  # "a confidential item of another team" when you may not see it
 
     @staticmethod
     def resolve_against(obj):
-        return obj.event.title if obj.event_id else obj.freeze.title
+        return obj.against_label
+
+    @staticmethod
+    def resolve_reason(obj):
+        return obj.shown_reason
+
+    @staticmethod
+    def resolve_hidden_start(obj):
+        return obj.hidden_side.start if obj.hidden_side else None
+
+    @staticmethod
+    def resolve_hidden_end(obj):
+        return obj.hidden_side.end if obj.hidden_side else None
 
 
 class ConflictDetail(ConflictOut):
@@ -200,7 +215,7 @@ class ConflictDetail(ConflictOut):
 
     @staticmethod
     def resolve_entries(obj):
-        return list(obj.entries.select_related("author"))
+        return obj.entries_for_viewer()
 
 
 class ConflictNoteIn(Schema):
