@@ -246,7 +246,8 @@ HIDDEN_ITEM = "a confidential item of another team"
 
 class ConflictQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """A conflict is visible to whoever may see either side of it, and to org admins.
+        """A conflict is visible to whoever may see both its items, to the teams of either side
+        (owning or named in `shared_with`), and to org admins.
 
         Each conflict comes with `change_seen` and `event_seen`: whether the viewer may see
         that side. A side they may not see (a confidential item of another team) is shown
@@ -261,7 +262,13 @@ class ConflictQuerySet(models.QuerySet):
             event_seen=models.Exists(Event.objects.visible_to(user).filter(pk=models.OuterRef("event_id"))))
         if getattr(user, "is_org_admin", False):
             return annotated
-        return annotated.filter(Q(change_seen=True) | Q(event_seen=True))
+        teams = _team_ids(user)
+        change_side = Q(change__team_id__in=teams) | Q(change_id__in=Change.shared_with.through.objects.filter(
+            team_id__in=teams).values("change_id"))
+        event_side = Q(event__team_id__in=teams) | Q(event_id__in=Event.shared_with.through.objects.filter(
+            team_id__in=teams).values("event_id"))
+        both_seen = Q(change_seen=True) & (Q(event__isnull=True) | Q(event_seen=True))
+        return annotated.filter(both_seen | (Q(change_seen=True) & change_side) | (Q(event_seen=True) & event_side))
 
     def unsettled(self):
         return self.filter(status__in=Conflict.UNSETTLED)

@@ -80,3 +80,12 @@ def test_each_lead_is_told_without_the_other_title(story, secret, django_capture
     assert "Secret acquisition" not in told[story.ls.pk].subject + told[story.ls.pk].body
     assert "Covert firewall" not in told[story.lc.pk].subject + told[story.lc.pk].body
     assert HIDDEN in told[story.ls.pk].subject and HIDDEN in told[story.lc.pk].subject
+
+
+def test_an_outsider_who_sees_only_the_public_side_does_not_see_the_conflict(client, story, outsider):
+    change = agenda.create_change(team=story.network, title="Secret", services=[story.corp_net], start=at(13, 9),
+                                  end=at(13, 10), by=story.engineer, now=NOW, confidential=True, publish=True)
+    conflict = Conflict.objects.get(change=change)
+    assert client.get(f"/api/v1/agenda/conflicts/{conflict.pk}", **bearer(outsider)).status_code == 404
+    body = client.get(f"/api/v1/agenda/conflicts/{conflict.pk}", **bearer(story.marketer)).json()
+    assert body["change_title"] == HIDDEN and body["against"] == "Meet the architect"
