@@ -6,6 +6,7 @@ LIAISON_ALLOWED_HOSTS, DATABASE_URL and LIAISON_DEBUG=0; `liaison check --deploy
 then passes (see README, "Production").
 """
 
+import importlib.util
 import os
 import secrets
 from pathlib import Path
@@ -69,6 +70,12 @@ ALLOWED_HOSTS = envlist("LIAISON_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver
 CSRF_TRUSTED_ORIGINS = envlist("LIAISON_CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("LIAISON_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# django-ninja's templates and static files (the API docs' Swagger UI is served from them,
+# not from a CDN), found without importing the package: as an installed app, `ninja`
+# (and pydantic with it) would load in every process, the MTA pipe's included (issue 15).
+_NINJA = Path(importlib.util.find_spec("ninja").submodule_search_locations[0])
+STATICFILES_DIRS = [_NINJA / "static"]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -79,7 +86,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
-    "ninja",  # its templates and static files: the API docs' Swagger UI is served from here, not a CDN
     "axes",
     "csp",
     "django_tasks",
@@ -118,7 +124,7 @@ WSGI_APPLICATION = "liaison.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [_NINJA / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
