@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001 -- typographic dashes are meant for readers
+
 """“When is the retrospective?” — presumed, proposed, scheduled, reminded once, held.
 
 Seed 002: instead of proposing a retrospective, presume one. An incident that touches
@@ -301,7 +301,7 @@ def action_state(item, today):
     if request.committed_date and request.committed_date < today:
         return "Overdue", "bad"
     if request.slip_count:
-        return f"Slipped ({request.slip_count}×)", "warn"
+        return f"Slipped ({request.slip_count} times)" if request.slip_count > 1 else "Slipped", "warn"
     return "Committed", "info"
 
 
