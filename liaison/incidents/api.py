@@ -521,7 +521,7 @@ def slip(request, item_id: int, payload: ActionSlipIn):
 def incident_candidates(request, incident_id: int):
     incident = _incident(request.auth, incident_id)
     return alliances.candidates(viewer=request.auth, now=_now(), incident=incident,
-                                exclude_team_ids=services.involved_team_ids(incident))
+                                exclude_team_ids=services.team_ids_of(request.auth))
 
 
 @router.get("/incidents/conflicts/{int:conflict_id}/alliance-candidates",

@@ -177,6 +177,7 @@ def schedule(retro, *, by, at, now, duration_minutes=None, location="", facilita
 def record_held(retro, *, by, now, notes=""):
     """The retrospective took place: what worked, what to change (no names at fault)."""
     require_involved(by, retro.incident, "record its retrospective")
+    retro = Retrospective.objects.select_for_update().select_related("incident").get(pk=retro.pk)
     if retro.scheduled_at is None or retro.scheduled_at > now:
         raise ValidationError({"scheduled_at": "A retrospective is recorded as held after its booked time."})
     errors = {}
