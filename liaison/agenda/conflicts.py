@@ -393,6 +393,11 @@ def _reconcile(found, stored, now, by, notify):
     if notify and (created or reopened):
         to_announce = [c.pk for c in [*created, *reopened]]
         transaction.on_commit(lambda: announce_conflict(to_announce, now))
+    if notify and gone:  # a reschedule or a cancellation settled them: both leads hear what changed
+        from .services import announce_settled
+
+        to_settle = [c.pk for c in gone]
+        transaction.on_commit(lambda: announce_settled(to_settle, now, by=by))
     return len(created), len(reopened), settled
 
 
