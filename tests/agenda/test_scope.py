@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 -- the typographic apostrophe is what the page shows
 """Lists that start from you: the agenda's lists open on the viewer's teams, the wider view
 is one click away, and the choice is remembered (per list) on the next visit."""
 
