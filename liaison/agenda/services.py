@@ -55,11 +55,14 @@ def announce_conflict(conflict_ids, now):
         other = conflict.event or conflict.freeze
         customer_lead = other.team.lead if other.team_id else None
         subject = f"Agenda conflict ({conflict.get_severity_display().lower()}): {conflict.change.title} × {other}"
-        notify_people([conflict.change.team.lead, customer_lead], subject=subject, body=conflict.reason,
-                      url=conflict.get_absolute_url(), kind="agenda.conflict",
-                      dedupe_key=f"agenda.conflict:{conflict.pk}", now=now,
-                      team={conflict.change.team.lead_id: conflict.change.team_id,
-                            **({customer_lead.pk: other.team_id} if customer_lead else {})})
+        # Same dedupe key and moment for both; each lead reads the window in their own zone.
+        for lead, team_id in ((conflict.change.team.lead, conflict.change.team_id),
+                              (customer_lead, other.team_id if customer_lead else None)):
+            if lead is None:
+                continue
+            notify_people([lead], subject=subject, body=conflicts.explain(conflict, person_zone(lead)),
+                          url=conflict.get_absolute_url(), kind="agenda.conflict",
+                          dedupe_key=f"agenda.conflict:{conflict.pk}", now=now, team=team_id)
 
 
 def announce_settled(conflict_ids, now, by=None):

@@ -20,10 +20,12 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from liaison.core.times import local_input, zone_of
 from liaison.org.models import Service, Team
 from liaison.org.scope import list_scope
 
 from . import ical, scheduling, services
+from .conflicts import explain as explain_conflict
 from .forms import (
     ChangeEditForm,
     ChangeForm,
@@ -169,7 +171,10 @@ def change_detail(request, pk):
         "services_list": change.services.select_related("team"), "proposals": proposals,
         "affected": services.affected_customers(change, user, now),
         "reschedules": change.reschedules.select_related("by"),
-        "reschedule_form": RescheduleForm(user=user, initial={"time_zone": change.time_zone}),
+        # In the viewer's zone, prefilled with the current window (was: the change's zone, empty).
+        "reschedule_form": RescheduleForm(user=user, initial={
+            "time_zone": zone_of(user).key, "start": local_input(change.start, user),
+            "end": local_input(change.end, user)}),
         "minimum": settings.LIAISON_MIN_CHANGE_NOTICE_DAYS,
     })
 
@@ -367,6 +372,7 @@ def conflict_detail(request, pk):
     service_team, customer_team = services.sides(conflict)
     return _render(request, "agenda/conflict_detail.html", {
         "conflict": conflict, "entries": conflict.entries.select_related("author"),
+        "explanation": explain_conflict(conflict, zone_of(user)),
         "service_team": service_team, "customer_team": customer_team,
         "is_service": services.is_member(user, service_team),
         "is_customer": customer_team is not None and services.is_member(user, customer_team),
