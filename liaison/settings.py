@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "liaison.mail",
     "liaison.network",
     "liaison.agenda",
+    "liaison.incidents",
     "liaison.playbook",
     "liaison.insights",
     "liaison.web",

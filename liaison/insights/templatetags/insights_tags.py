@@ -49,3 +49,15 @@ def health_class(value):
     if value is None:
         return ""
     return "bad" if value < 60 else "warn" if value < 80 else "ok"
+
+
+@register.simple_tag(takes_context=True)
+def same_pattern(context, incident):
+    """{% same_pattern incident as sp %}: the other service teams with this incident's pattern
+    (patterns.same_pattern, for the signed-in viewer). The incident page includes
+    "insights/_same_pattern.html", so incidents never imports insights."""
+    from django.utils import timezone
+
+    from liaison.insights.patterns import same_pattern as find
+
+    return find(incident, context["request"].user, timezone.now())
