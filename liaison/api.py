@@ -80,10 +80,11 @@ def on_unauthenticated(request, exc):
 
 # One router per domain, mounted after the handlers above exist (they import this module).
 from liaison.agenda.api import router as agenda_router  # noqa: E402
+from liaison.incidents.api import router as incidents_router  # noqa: E402
 from liaison.insights.api import router as insights_router  # noqa: E402
 from liaison.network.api import router as network_router  # noqa: E402
 from liaison.org.api import router as org_router  # noqa: E402
 from liaison.requests.api import router as requests_router  # noqa: E402
 
-for router in (org_router, requests_router, agenda_router, network_router, insights_router):
+for router in (org_router, requests_router, agenda_router, network_router, incidents_router, insights_router):
     api.add_router("/", router)

@@ -213,7 +213,9 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
-LIAISON_SWEEP_INTERVAL = envint("LIAISON_SWEEP_INTERVAL", 60)
+# How often (seconds) `liaison worker` wakes to run the sweeps that are due (each sweep
+# also has its own minimum interval: liaison.core.sweeps).
+LIAISON_SWEEP_INTERVAL = envint("LIAISON_SWEEP_INTERVAL", 5)
 # How often (seconds) each process asks whether the directory changed in another process,
 # to empty its caches of tokens, services and teams (liaison.org.cache).
 LIAISON_DIRECTORY_CHECK_SECONDS = envint("LIAISON_DIRECTORY_CHECK_SECONDS", 1)

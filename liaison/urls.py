@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("liaison.network.urls")),
     path("", include("liaison.agenda.urls")),
     path("", include("liaison.requests.urls")),
+    path("", include("liaison.incidents.urls")),
     path("", include("liaison.notify.urls")),
     path("", include("liaison.notify.webhook_urls")),
     path("", include("liaison.mail.urls")),

@@ -578,7 +578,9 @@ def feed(request, key):
     now = _now()
     changes, events, freezes = services.feed_items(token, now)
     name = f"{token.team or token.person} — Liaison agenda"
-    response = HttpResponse(ical.calendar(name, changes, events, freezes, now),
+    team_ids = [token.team_id] if token.team_id else list(token.person.teams.values_list("pk", flat=True))
+    response = HttpResponse(ical.calendar(name, changes, events, freezes, now,
+                                          extra=ical.extra_components(team_ids, now)),
                             content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="agenda.ics"'
     response["Cache-Control"] = "private, max-age=300"

@@ -94,7 +94,8 @@ def severity_for(totals):
 
 class IncidentQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Incidents `user` may see: a member of a team involved, or a lead/manager above one.
+        """Incidents `user` may see: a member of a team involved or invited, the service
+        team, or a lead/manager above one of the involved teams.
 
         Org admins see every incident (they administer the directory and see the admin
         site anyway). Everyone else: 404 on pages and the API.
@@ -103,14 +104,15 @@ class IncidentQuerySet(models.QuerySet):
             return self.none()
         if user.is_org_admin:
             return self
-        mine = Membership.objects.filter(person_id=user.pk).values("team_id")
-        involved = IncidentTeam.objects.filter(incident_id=OuterRef("pk"))
-        condition = Exists(involved.filter(team_id__in=mine)) | Q(opened_by_id=user.pk)
-        scope = scope_team_ids(user)
-        if scope:
-            condition |= Exists(involved.filter(team_id__in=scope)) | Q(service_team_id__in=scope)
-        condition |= Q(service_team_id__in=mine)
-        return self.filter(condition)
+        # Set-based (id IN (...) subqueries, which PostgreSQL hashes once) rather than a
+        # correlated EXISTS per incident: a division head's scope has hundreds of teams,
+        # and the correlated form took seconds over 20,000 incidents (bench/incidents_scale.py).
+        mine = set(Membership.objects.filter(person_id=user.pk).values_list("team_id", flat=True))
+        teams = mine | set(scope_team_ids(user))
+        involved = IncidentTeam.objects.filter(team_id__in=teams).values("incident_id")
+        invited = IncidentInvite.objects.filter(team_id__in=mine).values("incident_id")
+        return self.filter(Q(pk__in=involved) | Q(pk__in=invited) | Q(opened_by_id=user.pk)
+                           | Q(service_team_id__in=teams))
 
     def open(self):
         return self.exclude(status=Status.CLOSED)
@@ -189,6 +191,26 @@ class IncidentTeam(models.Model):
 
     def __str__(self):
         return f"{self.team} ({self.role}) in incident #{self.incident_id}"
+
+
+class IncidentInvite(models.Model):
+    """A team asked to look at an incident (proposed from the dependency graph and the agenda).
+
+    An invited team's members see the incident so they can join it with one click; an
+    invitation is not involvement: it makes no IncidentTeam row until someone joins.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="invites")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="incident_invites")
+    invited_at = models.DateTimeField()
+    invited_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["invited_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["incident", "team"], name="unique_incident_invite")]
+
+    def __str__(self):
+        return f"{self.team} invited to incident #{self.incident_id}"
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -61,6 +61,14 @@ def token_from_reply_address(address):
 
 AUTO_REPLIED_KINDS = {"mail.confirmation"}
 
+#: kind -> callable(notification) returning MIME parts to attach (e.g. an iCalendar
+#: REQUEST). notify never imports the domains; they register here in AppConfig.ready().
+_ATTACHERS = {}
+
+
+def register_attachments(kind, attacher):
+    _ATTACHERS[kind] = attacher
+
 
 def render_email(notification, *, to=None):
     """The EmailMultiAlternatives for a notification (not sent)."""
@@ -91,4 +99,7 @@ def render_email(notification, *, to=None):
     message = EmailMultiAlternatives(subject=notification.subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL,
                                      to=to or [notification.recipient.email], headers=headers)
     message.attach_alternative(html, "text/html")
+    attacher = _ATTACHERS.get(notification.kind)
+    for part in (attacher(notification) if attacher else ()):
+        message.attach(part)
     return message

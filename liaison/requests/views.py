@@ -29,6 +29,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from liaison.core.notices import notices_for
 from liaison.notify import kinds
 from liaison.org.models import Person, Service, Team
 from liaison.playbook.coach import coach, draft_for
@@ -249,6 +250,7 @@ def _detail_context(request, req, bound=None):
         b.clear_form = clear_forms.get(b.pk)
     progress = [e for e in events if e.kind == EventKind.PROGRESS]
     return {
+        "notices": notices_for("request", user, req),  # e.g. from mail: a Reply-To that is not the sender
         "req": req, "events": events, "actions": action_forms,
         "primary": [(a, f) for a, f in action_forms if a.primary],
         "secondary": [(a, f) for a, f in action_forms if not a.primary],

@@ -14,7 +14,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--sweeps-only", action="store_true", help="run only the periodic sweeps")
         parser.add_argument("--once", action="store_true", help="run every sweep once, then exit")
-        parser.add_argument("--tick", type=int, default=5, help="seconds between sweep checks")
+        parser.add_argument("--tick", type=int, default=None,
+                            help="seconds between sweep rounds (default: LIAISON_SWEEP_INTERVAL)")
 
     def handle(self, *args, sweeps_only, once, tick, **options):
         if once:
@@ -22,7 +23,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"{name}: {result}")
             return
         names = ", ".join(sweeps.registered()) or "none registered"
-        self.stdout.write(f"Sweeps: {names} (every {settings.LIAISON_SWEEP_INTERVAL}s or their own interval)")
+        tick = settings.LIAISON_SWEEP_INTERVAL if tick is None else tick
+        every = ", ".join(f"{name} {job.every}s" for name, job in sweeps.registered().items())
+        self.stdout.write(f"Sweeps: {names}; a round every {tick}s runs those due ({every or 'none'})", ending="\n")
+        self.stdout.flush()
         if sweeps_only:
             sweeps.loop(tick=tick)
             return
@@ -31,7 +35,8 @@ class Command(BaseCommand):
         thread = threading.Thread(target=sweeps.loop, kwargs={"tick": tick, "stop": stop.is_set}, daemon=True)
         thread.start()
         try:
-            code = run_together([liaison("db_worker", "--queue-name", "*", "--no-reload")])
+            # restart=True: the queue's worker dies on a locked SQLite database; it is started again
+            code = run_together([liaison("db_worker", "--queue-name", "*", "--no-reload")], restart=True)
         finally:
             stop.set()
         raise SystemExit(code)
