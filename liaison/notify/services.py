@@ -24,7 +24,9 @@ Caps: at most LIAISON_NOTIFY_DAILY_CAP mails of one kind go to one person in one
 recipient's local day) at once; the rest are parked for the daily digest like a digest
 preference would, so a sweep that finds 40 stale relationships at once sends three mails
 and one digest, not 40 mails. Every notification is in the app at once whatever its mail
-does (see inbox() below); "app only" sends no mail at all.
+does (liaison.notify.inbox); "app only" sends no mail at all. The cap is counted per
+sweep batch from what was already sent that day: several workers sending one burst at the
+same instant may each send up to the cap (a bound of workers × cap), never more.
 
 Preferences are applied at delivery, not at creation: creating a notification costs
 one INSERT on the hot path (a request created through the API), and a person who turns
