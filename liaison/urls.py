@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("liaison.notify.webhook_urls")),
     path("", include("liaison.mail.urls")),
     path("", include("liaison.insights.urls")),
+    path("", include("liaison.playbook.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -14,6 +14,7 @@ Alliance and the retrospective. The page, the PDF, the CSV and the API read this
 """
 
 from collections import defaultdict
+from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
@@ -110,7 +111,9 @@ def caveats(links, by_team, per_unit, history, pattern, hidden_changes):
 
 def amount(value):
     """A Decimal total as plain text, the same on SQLite and PostgreSQL ("48.5", "1500")."""
-    return format(value.normalize(), "f") if value is not None else ""
+    if value is None:
+        return ""
+    return format(Decimal(str(value)).normalize(), "f")
 
 
 def csv_rows(case):

@@ -59,17 +59,18 @@ def hbar_chart(bars, *, title, unit=""):
     if not bars:
         return ""
     ident = f"chart{next(_ids)}"
-    width, row = 600, 44
+    # a small canvas, so the text stays readable when the figure shrinks to a phone's width
+    width, row = 400, 46
     top = max((b.value for b in bars if b.value is not None), default=0) or 1
     parts = []
     for i, b in enumerate(bars):
         y = i * row
-        length = 0 if b.value is None else max(2, 440 * max(b.value, 0) / top)
+        length = 0 if b.value is None else max(2, 230 * max(b.value, 0) / top)
         fill = ALERT if b.alert else BAR
         text = f"{_fmt(b.value)} {unit}".strip() + (f" ({b.note})" if b.note else "")
-        parts.append(f'<text x="0" y="{y + 14}" font-size="14" fill="{INK}">{escape(b.label)}</text>'
-                     f'<rect x="0" y="{y + 20}" width="{length:.1f}" height="16" fill="{fill}"/>'
-                     f'<text x="{length + 6:.1f}" y="{y + 33}" font-size="13" fill="{MUTED}">{escape(text)}</text>')
+        parts.append(f'<text x="0" y="{y + 15}" font-size="15" fill="{INK}">{escape(b.label)}</text>'
+                     f'<rect x="0" y="{y + 21}" width="{length:.1f}" height="18" fill="{fill}"/>'
+                     f'<text x="{length + 6:.1f}" y="{y + 35}" font-size="14" fill="{MUTED}">{escape(text)}</text>')
     desc = "; ".join(f"{b.label}: {_fmt(b.value)} {unit}".strip() + (f" ({b.note})" if b.note else "") for b in bars)
     return _svg(width, row * len(bars), title, desc, "".join(parts), ident)
 
@@ -83,26 +84,26 @@ def column_chart(columns, *, title, unit="", rule=None, rule_label=""):
     if not columns:
         return ""
     ident = f"chart{next(_ids)}"
-    width, height, left, bottom = 600, 220, 40, 26
+    width, height, left, bottom = 480, 220, 36, 28
     plot_h = height - bottom - 10
     top = max([c.value or 0 for c in columns] + [rule or 0]) or 1
     step = (width - left) / len(columns)
-    every = max(1, len(columns) // 8)
+    every = max(1, -(-len(columns) // 5))  # at most five period labels: they never overlap
     parts = [f'<line x1="{left}" y1="{10 + plot_h}" x2="{width}" y2="{10 + plot_h}" stroke="{GRID}"/>',
-             f'<text x="0" y="20" font-size="12" fill="{MUTED}">{_fmt(top)}</text>',
-             f'<text x="0" y="{10 + plot_h}" font-size="12" fill="{MUTED}">0</text>']
+             f'<text x="0" y="20" font-size="14" fill="{MUTED}">{_fmt(top)}</text>',
+             f'<text x="0" y="{10 + plot_h}" font-size="14" fill="{MUTED}">0</text>']
     for i, c in enumerate(columns):
         x = left + i * step
         h = 0 if c.value is None else plot_h * max(c.value, 0) / top
         parts.append(f'<rect x="{x + step * 0.15:.1f}" y="{10 + plot_h - h:.1f}" width="{step * 0.7:.1f}" '
                      f'height="{h:.1f}" fill="{ALERT if c.alert else BAR}"/>')
         if i % every == 0:
-            parts.append(f'<text x="{x:.1f}" y="{height - 6}" font-size="12" fill="{MUTED}">{escape(c.label)}</text>')
+            parts.append(f'<text x="{x:.1f}" y="{height - 6}" font-size="14" fill="{MUTED}">{escape(c.label)}</text>')
     if rule is not None:
         y = 10 + plot_h - plot_h * rule / top
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width}" y2="{y:.1f}" stroke="{INK}" '
                      f'stroke-dasharray="6 4"/>')
-        parts.append(f'<text x="{width - 4}" y="{y - 4:.1f}" font-size="12" text-anchor="end" fill="{INK}">'
+        parts.append(f'<text x="{width - 4}" y="{y - 4:.1f}" font-size="14" text-anchor="end" fill="{INK}">'
                      f"{escape(rule_label)}</text>")
     desc = "; ".join(f"{c.label}: {_fmt(c.value)} {unit}".strip() + (f" ({c.note})" if c.note else "")
                      for c in columns)

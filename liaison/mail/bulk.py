@@ -40,6 +40,7 @@ from .ingest import (
     _title,
     confirmation_rows,
     content_hash,
+    delivery_only_intake,
     is_own_address,
     known_messages,
     loop_reason,
@@ -130,6 +131,10 @@ def ingest_batch(raws, *, now, door="pipe", envelope_from=None):
     live = []
     for n, item in enumerate(items):
         first = known.get(item.digest)
+        if first and item.p is not None and delivery_only_intake(item.p):
+            item.slow = True  # a copy for a Bcc'd service: the one-message path files its request
+            live.append((n, item))
+            continue
         if first:
             InboundMessage.objects.filter(pk=first).update(duplicates=F("duplicates") + 1)
             outcomes[n] = Outcome("duplicate", first, duplicate=True, reason="Already received.")

@@ -9,7 +9,9 @@
 1. duplicates — the same Message-ID *and* the same content (content_hash): one row, its
    ``duplicates`` counter goes up, nothing else happens. A Message-ID seen before with
    different content is another message (a broken mailer, a reused template id): it is
-   processed like any other and flagged (``message_id_reused``) on the request and in triage;
+   processed like any other and flagged (``message_id_reused``) on the request and in triage.
+   A duplicate whose delivery headers name an intake address the first copy did not (the
+   per-recipient copy of a Bcc to a second service) still files that service's request;
 2. loops — Auto-Submitted other than "no", Precedence bulk/junk/list, List-Id, X-Loop
    with our marker, X-Autoreply & co., delivery status reports, an empty return path,
    mail from MAILER-DAEMON/postmaster: recorded as "auto", no request, no comment, no
@@ -484,6 +486,50 @@ def _file_request(person, service, p, text, need_by, date_kind, options, now):
     return "Could not file it as a request: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())
 
 
+def delivery_only_intake(p):
+    """Intake local parts only the delivery headers (Delivered-To, X-Original-To) name: the
+    per-recipient copy of a mail Bcc'd to that service."""
+    domain = "@" + _domain()
+    header = set(p.header_recipients)
+    return [a[: -len(domain)] for a in p.recipients
+            if a.endswith(domain) and not a.startswith("reply+") and a not in header]
+
+
+def _file_for_more_services(ctx, pk, p):
+    """A duplicate that names another intake address in its delivery headers (the copy the
+    MTA delivered for a Bcc to a second service) files that service's request too, linked
+    to the first: the same message, but a team that was not told yet. Returns the new requests."""
+    locals_ = delivery_only_intake(p) if p is not None else []
+    if not locals_:
+        return []
+    row = InboundMessage.objects.select_for_update().select_related("person").get(pk=pk)
+    if row.disposition != Disposition.REQUEST or row.person is None or row.request_id is None:
+        return []  # the first copy filed nothing (triage, loop, ...): neither does this one
+    earlier = [row.request, *row.filed_requests.exclude(pk=row.request_id)]
+    have = {r.service_id for r in earlier}
+    targets = [s for _, s in ctx.services_for(locals_) if s.pk not in have]
+    text = trim_reply(p.text)
+    need_by, date_kind, options = read_fields(text)
+    kept, refused = _split_attachments(p)
+    filed = []
+    for service in targets:
+        result = _file_request(row.person, service, p, text, need_by, date_kind, options, ctx.now)
+        if isinstance(result, str):
+            log.warning("mail %s: not filed with %s: %s", pk, service.name, result)
+            continue
+        _attach(result[0], row.person, kept, ctx.now)
+        filed.append(result)
+    if filed:
+        everything = earlier + [r for r, _ in filed]
+        row.filed_requests.set(everything)
+        for request, problem in filed:
+            queue(confirmation_rows(row.person_id, row.content_hash, p, request, ctx.now, key_suffix=f":{request.pk}",
+                                    defaulted_need_by=need_by is None or bool(problem), options_missing=not options,
+                                    context_missing=not text, refused=refused, problem=problem,
+                                    siblings=[r for r in everything if r is not request]))
+    return [r for r, _ in filed]
+
+
 def _quarantine(row, error):
     row.disposition = Disposition.QUARANTINED
     tb = traceback.format_exception_only(type(error), error)[-1].strip()
@@ -506,7 +552,10 @@ def _one(ctx, raw, door, envelope_from):
     existing = same.get(digest)
     if existing:
         InboundMessage.objects.filter(pk=existing).update(duplicates=F("duplicates") + 1)
-        return Outcome("duplicate", existing, duplicate=True, reason="Already received.")
+        more = _file_for_more_services(ctx, existing, p)
+        return Outcome("duplicate", existing, more[0].pk if more else None, duplicate=True,
+                       reason="Already received." + (" Filed with " + ", ".join(r.service.name for r in more)
+                                                     if more else ""))
     row = InboundMessage(received_at=now, door=door, message_id=mid, content_hash=digest, raw=raw, size=len(raw),
                          message_id_reused=mid in reused)
     if parse_error is not None:

@@ -91,6 +91,8 @@ def team_list(request):
     return _list_response(request, "org/team_list.html", {
         "form": form, "page_obj": _page(request, teams), "query": query, "parent": parent,
         "filtered": bool(query or parent),
+        # the directory's size, which the home showed before it became "what needs you"
+        "people_count": None if request.htmx else Person.objects.visible_to(request.user).count(),
     })
 
 

@@ -45,6 +45,14 @@ def cell(pair, unit):
 
 
 @register.filter
+def amount(value):
+    """A Decimal total without trailing zeros, the same on SQLite and PostgreSQL ("48.5", "1500")."""
+    from liaison.insights.business_case import amount as plain
+
+    return plain(value) if value is not None else ""
+
+
+@register.filter
 def health_class(value):
     if value is None:
         return ""
