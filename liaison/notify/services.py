@@ -26,7 +26,7 @@ preference would, so a sweep that finds 40 stale relationships at once sends thr
 and one digest, not 40 mails. Every notification is in the app at once whatever its mail
 does (liaison.notify.inbox); "app only" sends no mail at all. The cap is counted per
 sweep batch from what was already sent that day: several workers sending one burst at the
-same instant may each send up to the cap (a bound of workers × cap), never more.
+same instant may each send up to the cap (at most the number of workers times the cap).
 
 Preferences are applied at delivery, not at creation: creating a notification costs
 one INSERT on the hot path (a request created through the API), and a person who turns
