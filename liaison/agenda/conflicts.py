@@ -213,13 +213,14 @@ def utc_window(start, end):
 
 
 def explain(conflict, zone):
-    """The conflict's reason for one reader: its window in the reader's zone, named, so the
-    explanation does not mix UTC with the local times around it (liaison.core.times)."""
+    """The conflict's reason for one reader, as they may read it (Conflict.shown_reason: a
+    confidential item of another team stays unnamed), its window in the reader's zone,
+    named, so the explanation does not mix UTC with the local times around it."""
     from liaison.core.times import show
 
     start, end = conflict.overlap_start, conflict.overlap_end
     local = f"{show(start, zone)} – {show(end, zone)}"
-    return conflict.reason.replace(utc_window(start, end), local)
+    return conflict.shown_reason.replace(utc_window(start, end), local)
 
 
 # --- one item at a time -------------------------------------------------------------------

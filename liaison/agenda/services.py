@@ -54,15 +54,20 @@ def announce_conflict(conflict_ids, now):
     for conflict in rows:
         other = conflict.event or conflict.freeze
         customer_lead = other.team.lead if other.team_id else None
-        subject = f"Agenda conflict ({conflict.get_severity_display().lower()}): {conflict.change.title} × {other}"
-        # Same dedupe key and moment for both; each lead reads the window in their own zone.
-        for lead, team_id in ((conflict.change.team.lead, conflict.change.team_id),
-                              (customer_lead, other.team_id if customer_lead else None)):
-            if lead is None:
-                continue
-            notify_people([lead], subject=subject, body=conflicts.explain(conflict, person_zone(lead)),
+        leads = [lead for lead in (conflict.change.team.lead, customer_lead) if lead is not None]
+        team_of = {conflict.change.team.lead_id: conflict.change.team_id}
+        if customer_lead is not None:
+            team_of[customer_lead.pk] = other.team_id
+        # Each lead reads the conflict as they may see it (the other team's confidential item
+        # is "a confidential item of another team"), with its window in their own time zone.
+        # Same dedupe key and moment for both: they hear of it in the same sweep.
+        for lead in leads:
+            view = Conflict.objects.visible_to(lead).filter(pk=conflict.pk).first() or conflict
+            subject = (f"Agenda conflict ({conflict.get_severity_display().lower()}): "
+                       f"{view.change_label} × {view.against_label}")
+            notify_people([lead], subject=subject, body=conflicts.explain(view, person_zone(lead)),
                           url=conflict.get_absolute_url(), kind="agenda.conflict",
-                          dedupe_key=f"agenda.conflict:{conflict.pk}", now=now, team=team_id)
+                          dedupe_key=f"agenda.conflict:{conflict.pk}", now=now, team=team_of.get(lead.pk))
 
 
 def announce_settled(conflict_ids, now, by=None):
@@ -74,47 +79,49 @@ def announce_settled(conflict_ids, now, by=None):
             .select_related("change__team__lead", "event__team__lead", "freeze__team__lead", "settled_by"))
     for conflict in rows:
         service, customer = sides(conflict)
-        other = conflict.event or conflict.freeze
         for team in (service, customer):
             lead = team.lead if team is not None else None
             if lead is None or not lead.is_active or (by is not None and lead.pk == by.pk):
                 continue
-            subject, body = _settled_text(conflict, other, lead)
+            # As this lead may see it: another team's confidential item keeps its title hidden.
+            view = Conflict.objects.visible_to(lead).select_related("settled_by").filter(pk=conflict.pk).first()
+            subject, body = _settled_text(view or conflict, lead)
             notify([lead], kind="agenda.conflict.settled", subject=subject, body=body,
                    link=conflict.get_absolute_url(), team=team, now=now,
                    dedupe_key=f"agenda.conflict.settled:{conflict.pk}:{conflict.status}:{now.isoformat()}")
 
 
-def _settled_text(conflict, other, reader):
+def _settled_text(conflict, reader):
+    """(subject, body) for `reader`: labels as they may see them, times in their zone."""
     from liaison.core.times import show
 
-    change = conflict.change
+    change, title, against = conflict.change, conflict.change_label, conflict.against_label
     who = f" by {conflict.settled_by}" if conflict.settled_by_id else ""
     if conflict.resolution == Conflict.Resolution.RESCHEDULED:
         move = change.reschedules.order_by("-at", "-id").first()
         what = "rescheduled"
         if move is not None:
-            detail = (f"{change.title} moved{who} from {show(move.old_start, reader)} – {show(move.old_end, reader)} "
+            detail = (f"{title} moved{who} from {show(move.old_start, reader)} – {show(move.old_end, reader)} "
                       f"to {show(move.new_start, reader)} – {show(move.new_end, reader)}; it no longer collides "
-                      f"with {other}.")
+                      f"with {against}.")
         else:
-            detail = f"{change.title} no longer collides with {other}."
+            detail = f"{title} no longer collides with {against}."
     elif conflict.resolution == Conflict.Resolution.MITIGATED:
         what = "mitigated"
-        detail = (f"{change.title} keeps its window ({show(change.start, reader)} – {show(change.end, reader)}); "
-                  f"{change.team} protects {other} with this plan{who}:\n{conflict.mitigation_plan}")
+        detail = (f"{title} keeps its window ({show(change.start, reader)} – {show(change.end, reader)}); "
+                  f"{conflict.change_team_label} protects {against} with this plan{who}:\n{conflict.mitigation_plan}")
     elif conflict.resolution == Conflict.Resolution.RISK_ACCEPTED:
         what = "risk accepted"
-        detail = (f"{other.team if other.team_id else 'The customer side'} accepted the risk{who}: "
-                  f"{change.title} goes ahead on {show(change.start, reader)} – {show(change.end, reader)} "
-                  f"during {other}.")
+        side = conflict.against_team_label if conflict.event_id else "The customer side"
+        detail = (f"{side} accepted the risk{who}: {title} goes ahead on {show(change.start, reader)} – "
+                  f"{show(change.end, reader)} during {against}.")
     else:
         what = "withdrawn"
-        detail = f"The collision between {change.title} and {other} is withdrawn{who}."
+        detail = f"The collision between {title} and {against} is withdrawn{who}."
         last = conflict.entries.order_by("-at", "-id").first()
-        if last is not None and last.text:
+        if last is not None and last.text and conflict.hidden_side is None:
             detail += f"\n{last.text}"
-    return f"Agenda conflict {what}: {change.title} × {other}", detail
+    return f"Agenda conflict {what}: {title} × {against}", detail
 
 
 # --- who may do what ------------------------------------------------------------------------

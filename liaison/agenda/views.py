@@ -371,7 +371,7 @@ def conflict_detail(request, pk):
     conflict, user = _conflict(request, pk), request.user
     service_team, customer_team = services.sides(conflict)
     return _render(request, "agenda/conflict_detail.html", {
-        "conflict": conflict, "entries": conflict.entries.select_related("author"),
+        "conflict": conflict, "entries": conflict.entries_for_viewer(),
         "explanation": explain_conflict(conflict, zone_of(user)),
         "service_team": service_team, "customer_team": customer_team,
         "is_service": services.is_member(user, service_team),
