@@ -7,9 +7,11 @@ or the Tokens page), or the browser session for the interactive docs.
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer, SessionAuth
 
+from liaison.core import throttle
+from liaison.org.models import ApiToken
 from liaison.org.services import authenticate_token
 
 
@@ -18,7 +20,13 @@ class BearerToken(HttpBearer):
         person = authenticate_token(token)
         if person is not None:
             request.user = person
-        return person
+            request.api_token_digest = ApiToken.hash(token)  # the rate limit's key: per token
+            return person
+        # A wrong token is a guess: counted per client address, locked out like sign-in.
+        name = throttle.api_token_name(request)
+        if throttle.is_locked(request, name) or throttle.record_failure(request, name, BearerToken):
+            raise HttpError(429, throttle.lockout_message(request))
+        return None
 
 
 class SignedInSession(SessionAuth):
@@ -43,6 +51,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    throttle=[throttle.TokenRateThrottle()],
 )
 
 

@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    "ninja",  # its templates and static files: the API docs' Swagger UI is served from here, not a CDN
+    "axes",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "liaison.core",
@@ -102,9 +105,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "liaison.core.times.ViewerTimeZoneMiddleware",  # times and forms in the viewer's zone
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the answer (liaison.core.throttle)
 ]
 
 ROOT_URLCONF = "liaison.urls"
@@ -121,7 +127,10 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "liaison.web.context.site",
+                "liaison.notify.context.unread",
             ],
+            # {{ value|when }}: every time in the viewer's zone, with the zone named.
+            "builtins": ["liaison.core.templatetags.times"],
         },
     },
 ]
@@ -145,7 +154,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "org.Person"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["liaison.core.throttle.ThrottledBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -196,6 +205,11 @@ LIAISON_MAIL_REQUEST_RATE = envint("LIAISON_MAIL_REQUEST_RATE", 20)  # mail comm
 LIAISON_MAIL_CONFIRM_WINDOW = envint("LIAISON_MAIL_CONFIRM_WINDOW", 600)  # seconds between confirmations
 LIAISON_MAIL_TRUSTED_AUTHSERV_ID = env("LIAISON_MAIL_TRUSTED_AUTHSERV_ID")
 LIAISON_DIGEST_HOUR = envint("LIAISON_DIGEST_HOUR", 7)  # UTC hour from which the daily digest goes out
+# At most this many mails of one kind per person per day go out at once; the rest wait for
+# the daily digest (they are in the app at once either way). 0 = no cap.
+LIAISON_NOTIFY_DAILY_CAP = envint("LIAISON_NOTIFY_DAILY_CAP", 3)
+# Seconds between two asks of the header's unread count (HTMX polling).
+LIAISON_NOTIFY_POLL_SECONDS = envint("LIAISON_NOTIFY_POLL_SECONDS", 30)
 
 # --- Background work ---------------------------------------------------------------
 TASKS = {
@@ -210,6 +224,24 @@ LIAISON_SWEEP_INTERVAL = envint("LIAISON_SWEEP_INTERVAL", 5)
 # How often (seconds) each process asks whether the directory changed in another process,
 # to empty its caches of tokens, services and teams (liaison.org.cache).
 LIAISON_DIRECTORY_CHECK_SECONDS = envint("LIAISON_DIRECTORY_CHECK_SECONDS", 1)
+
+# --- Throttling of guesses (django-axes; see liaison/core/throttle.py) ----------------------
+LIAISON_SIGNIN_FAILURE_LIMIT = envint("LIAISON_SIGNIN_FAILURE_LIMIT", 5)
+LIAISON_SIGNIN_LOCK_MINUTES = envint("LIAISON_SIGNIN_LOCK_MINUTES", 1)
+LIAISON_API_RATE = env("LIAISON_API_RATE", "1200/m")  # calls per token
+AXES_FAILURE_LIMIT = LIAISON_SIGNIN_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # an account, or an address, whichever fills first
+AXES_COOLOFF_TIME = "liaison.core.throttle.cool_off"
+AXES_LOCKOUT_CALLABLE = "liaison.core.throttle.lockout_response"
+AXES_USERNAME_CALLABLE = "liaison.core.throttle.username_of"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "token"]
+# Behind a reverse proxy the client's address is the last hop the proxy adds.
+AXES_IPWARE_PROXY_COUNT = 1 if envbool("LIAISON_BEHIND_PROXY") else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if envbool("LIAISON_BEHIND_PROXY") else ["REMOTE_ADDR"])
 
 # --- Product settings --------------------------------------------------------------
 LIAISON_ORG_NAME = env("LIAISON_ORG_NAME", "Liaison")
@@ -230,6 +262,26 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Content-Security-Policy (django-csp): scripts, styles, fonts and images from this site only.
+# No inline script, style attribute or event handler is allowed; htmx is told not to inject its
+# indicator <style> (meta htmx-config in base.html), charts read their data from JSON blocks.
+# Data URIs are allowed for images (Swagger UI's icons, SVG in CSS). Browsers report any
+# violation on the console; the browser tests fail on one (tests/browser/fixtures.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -211,8 +211,9 @@ def conflict(subject, now):
     c = subject.obj
     if subject.kind == "conflict" and c.status in ("open", "delay_asked"):
         when = timezone.localtime(c.overlap_start)
-        return (f"A {c.get_severity_display().lower()} conflict: {c.change.title} collides with "
-                f"{c.event.title if c.event_id else c.freeze.title} on {when:%a %d %b}.")
+        # change_label/against_label: the other team's confidential item is not named (agenda.models)
+        return (f"A {c.get_severity_display().lower()} conflict: {c.change_label} collides with "
+                f"{c.against_label} on {when:%a %d %b}.")
     return None
 
 

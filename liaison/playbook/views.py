@@ -2,6 +2,7 @@
 org admins' rules page (edit, preview who would see what, which moves work)."""
 
 from collections import Counter, defaultdict
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -36,6 +37,14 @@ def _subject(request):
     return subject
 
 
+def _next_working_morning(local_now):
+    """A sensible default: the next weekday at 10:00 in the viewer's time zone."""
+    day = local_now + timedelta(days=1)
+    while day.isoweekday() > 5:
+        day += timedelta(days=1)
+    return day.replace(hour=10, minute=0, second=0, microsecond=0)
+
+
 @login_required
 def invite(request):
     """Book a call or a meeting about a request, a conflict or a quiet relationship; mailed with its .ics."""
@@ -48,7 +57,8 @@ def invite(request):
     now = timezone.now()
     with timezone.override(_zone(request.user)):
         form = InvitationForm(request.POST or None, people=people, initial={
-            "title": invitations.default_title(subject, purpose), "attendees": [p.pk for p in people]})
+            "title": invitations.default_title(subject, purpose), "attendees": [p.pk for p in people],
+            "start": _next_working_morning(timezone.localtime(now))})
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:

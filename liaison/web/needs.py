@@ -161,7 +161,8 @@ def hard_dates(ctx):
             why = (f"Hard date {r.need_by:%a %d %b} on short notice ({r.notice_business_days} business days where "
                    f"{r.service.name} needs {r.service.lead_time_days}); {r.provider_team.name} has "
                    f"{'acknowledged but not committed' if r.status == Status.ACKNOWLEDGED else 'not answered yet'}.")
-            urgency = 64
+            left = _days(r.need_by, ctx.today)  # the closer the hard date, the more urgent the call
+            urgency = 64 + (20 if left <= 1 else 10 if left <= 3 else 0)
         needs.append(Need("hard_date", r.title, r.get_absolute_url(), why, urgency,
                           ctx.teams.get(r.requester_team_id), r.need_by,
                           {"href": _call_href(r), "label": "Book a call"}, r, "request"))
@@ -371,7 +372,7 @@ def _attach_advice(needs, user, now):
             link = (n.obj.get_absolute_url() if n.subject_kind != "nudge" else f"/network/nudges/?nudge={n.obj.pk}")
             n.advice = advice.get(link, [])
             for a in n.advice:
-                a.steps = [s for s in a.steps if s.url != n.step.get("href")]
+                a.steps = [s for s in a.steps if s.url != n.step.get("href") and s.move != n.step.get("action")]
 
 
 def grouped(ctx, needs):

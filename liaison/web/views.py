@@ -113,3 +113,16 @@ def healthz(request):
     except Exception as exc:  # any database failure means unhealthy
         return JsonResponse({"status": "error", "database": str(exc.__class__.__name__)}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def not_found(request, exception=None):
+    """404 for every URL no route matches: JSON under /api/ (as the API's own 404s), the page elsewhere.
+
+    An API address with a malformed id (`/api/v1/requests/abc`) matches no route, so ninja
+    never sees it; a client should still get JSON, not an HTML page.
+    """
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)

@@ -30,7 +30,7 @@ def test_the_service_lead_acknowledges_the_short_notice_request_from_his_home(ne
                             "VPN profile for the webinar speakers"]
     row = lars.locator(".need", has_text="VPN profile for the webinar speakers")
     expect(row).to_contain_text("short notice")
-    expect(row.locator(".playbook")).to_contain_text("Acknowledge it now")
+    expect(row.locator(".playbook")).to_contain_text("Commit to a date, or offer options")
     url = lars.url
     row.get_by_role("button", name="Acknowledge").click()
     expect(lars.locator("#needs .message.success")).to_contain_text("Acknowledged")
