@@ -21,6 +21,7 @@ from liaison.agenda.models import Change, Conflict, Event
 from liaison.agenda.services import person_zone
 from liaison.core.links import links_for
 from liaison.org.models import Team
+from liaison.org.scope import list_scope
 from liaison.requests.models import Request
 
 from . import alliances, ical, proposals, retrospectives, services
@@ -75,6 +76,10 @@ def _my_teams(user):
 def incident_list(request):
     user = request.user
     incidents = Incident.objects.visible_to(user).select_related("service_team", "retrospective")
+    scope = list_scope(request, "incidents")  # my teams' incidents first; all I may see one click away
+    if scope.mine:
+        incidents = incidents.filter(Q(team_links__team__in=scope.team_ids) | Q(service_team__in=scope.team_ids))
+        incidents = incidents.distinct()
     status, severity, team = request.GET.get("status", ""), request.GET.get("severity", ""), request.GET.get("team", "")
     if status in Status.values:
         incidents = incidents.filter(status=status)
@@ -90,7 +95,7 @@ def incident_list(request):
     return _render(request, "incidents/list.html", {
         "page_obj": page, "statuses": Status.choices, "severities": Severity.choices,
         "teams": _my_teams(user), "f": {"status": status, "severity": severity, "team": team, "q": q},
-        "filtered": any([status, severity, team, q]),
+        "filtered": any([status, severity, team, q]), "scope": scope,
     })
 
 
