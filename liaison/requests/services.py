@@ -38,6 +38,7 @@ from liaison.notify.models import Notification
 from liaison.notify.services import message_rows, notify, queue
 from liaison.org.models import Membership, Person, Team
 
+from .attachments import clean_upload
 from .models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -837,10 +838,11 @@ def comment(request, *, by, text, now):
 
 @transaction.atomic
 def add_attachment(request, *, by, file, now, name=""):
-    """Attach a file. Either side, while not closed."""
+    """Attach a file. Either side, while not closed; checked by the one validator (attachments.py)."""
     _require_either_side(request, by, "attach files")
     _require_status(request, (Status.FORECAST, *OPEN_STATUSES, Status.DELIVERED), "attach files to")
-    attachment = Attachment.objects.create(request=request, file=file, name=(name or file.name)[:255],
+    upload = clean_upload(file, name or getattr(file, "name", ""))
+    attachment = Attachment.objects.create(request=request, file=upload.as_file(), name=upload.name,
                                            uploaded_by=by, at=now)
     _event(request, EventKind.ATTACHED, by, now, attachment=attachment.pk, name=attachment.name)
     return attachment

@@ -73,3 +73,22 @@ def test_nothing_settled_nothing_told(story, upgrade, django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=True):
         agenda.update_change(upgrade, by=story.engineer, now=NOW, risk="low")
     assert not Notification.objects.filter(kind=KIND).exists()
+
+
+def test_a_settled_notice_names_only_what_each_lead_may_see(story, django_capture_on_commit_callbacks):
+    """Two confidential items collide; when the change moves away, each lead is told, and the
+    other team's item stays "a confidential item of another team"."""
+    story.event.confidential = True
+    story.event.title = "Secret acquisition briefing"
+    story.event.save()
+    change = agenda.create_change(
+        team=story.network, title="Covert firewall swap", services=[story.corp_net], start=at(13, 8),
+        end=at(13, 16), by=story.engineer, now=NOW, risk="high", confidential=True, publish=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        agenda.reschedule_change(change, start=at(20, 8), end=at(20, 11), by=story.engineer, now=at(2, 9))
+    told = _told()
+    lars, carla = told["lars@corp.example"], told["carla@corp.example"]
+    assert "Covert firewall swap" in lars.subject and "Secret acquisition briefing" not in lars.subject + lars.body
+    assert "a confidential item of another team" in lars.subject
+    assert "Secret acquisition briefing" in carla.subject and "Covert firewall swap" not in carla.subject + carla.body
+    assert "Wed 20 Mar 2030, 04:00 EDT" in carla.body  # the hidden change's times are still shown
