@@ -22,3 +22,12 @@ class AgendaConfig(AppConfig):
         register("team", "Calendar", "agenda:calendar", arg="slug", order=20)
         register("team", "Notice history", "agenda:notice_history", arg="slug", order=21)
         register("service", "Maintenance windows", "agenda:maintenance", arg="slug", order=20)
+
+        from liaison.notify import kinds
+
+        kinds.register("Agenda", {
+            "agenda.conflict": "A change collides with my team's event, or my team's change with theirs",
+            "agenda.conflict.settled": ("A conflict of my team is rescheduled, mitigated, accepted as a risk "
+                                        "or withdrawn"),
+            "agenda.delay_asked": "A customer team asks to move my team's change",
+        })

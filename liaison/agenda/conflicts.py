@@ -188,7 +188,7 @@ class Finding:
     def reason(self):
         change, target = self.change, self.target
         start, end = self.overlap
-        when = f"{start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M} UTC"
+        when = utc_window(start, end)
         touched = self.path[-1] if self.path else "?"
         if self.kind == Conflict.Kind.FREEZE:
             if target.org_wide:
@@ -204,6 +204,22 @@ class Finding:
                 else f"the {target.buffer_hours}-hour preparation buffer before it")
         return (f"The change “{change.title}” by {change.team.name} touches {touched}; {target.team.name}'s "
                 f"event “{target.title}” needs it: {why}. The change window overlaps {hits} ({when}).")
+
+
+def utc_window(start, end):
+    """How a stored reason names its window (UTC: the reason is written once for everyone)."""
+    return f"{start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M} UTC"
+
+
+def explain(conflict, zone):
+    """The conflict's reason for one reader, as they may read it (Conflict.shown_reason: a
+    confidential item of another team stays unnamed), its window in the reader's zone,
+    named, so the explanation does not mix UTC with the local times around it."""
+    from liaison.core.times import show
+
+    start, end = conflict.overlap_start, conflict.overlap_end
+    local = f"{show(start, zone)} – {show(end, zone)}"
+    return conflict.shown_reason.replace(utc_window(start, end), local)
 
 
 # --- one item at a time -------------------------------------------------------------------
@@ -392,6 +408,11 @@ def _reconcile(found, stored, now, by, notify):
     if notify and (created or reopened):
         to_announce = [c.pk for c in [*created, *reopened]]
         transaction.on_commit(lambda: announce_conflict(to_announce, now))
+    if notify and gone:  # a reschedule or a cancellation settled them: both leads hear what changed
+        from .services import announce_settled
+
+        to_settle = [c.pk for c in gone]
+        transaction.on_commit(lambda: announce_settled(to_settle, now, by=by))
     return len(created), len(reopened), settled
 
 

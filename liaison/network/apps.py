@@ -21,3 +21,7 @@ class NetworkConfig(AppConfig):
 
         register("nav", "Network", "network_home", order=30, active="network_")
         register("team", "Team network", "network_team", arg="slug", order=30)
+
+        from liaison.notify import kinds
+
+        kinds.register("Network", {"network.nudge": "My team has lost touch with a team it depends on"})

@@ -301,9 +301,12 @@ def _settle_history(now):
     back to yesterday. They are the record of what people were told, so they are kept,
     but as already sent (sent_at = created_at): otherwise the demo's worker would mail
     thousands of two-year-old messages at start. Today's stay pending and go out, as
-    they would have.
+    they would have. In the app, what is older than a week was read long ago (a person's
+    unread count starts with the last days, not two years of history).
     """
     midnight = datetime.combine(timezone.localdate(now), time.min, timezone.get_current_timezone())
+    Notification.objects.filter(created_at__lt=now - timedelta(days=7), read_at__isnull=True).update(
+        read_at=F("created_at"))
     return Notification.objects.filter(state=Notification.State.PENDING, created_at__lt=midnight).update(
         state=Notification.State.SENT, sent_at=F("created_at"), attempts=1)
 
