@@ -79,8 +79,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
-    "django_tasks",
-    "django_tasks_db",
     "liaison.core",
     "liaison.org",
     "liaison.notify",
@@ -197,12 +195,9 @@ LIAISON_MAIL_TRUSTED_AUTHSERV_ID = env("LIAISON_MAIL_TRUSTED_AUTHSERV_ID")
 LIAISON_DIGEST_HOUR = envint("LIAISON_DIGEST_HOUR", 7)  # UTC hour from which the daily digest goes out
 
 # --- Background work ---------------------------------------------------------------
-TASKS = {
-    "default": {
-        "BACKEND": env("LIAISON_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
-    }
-}
+# No task queue: work that leaves the HTTP request (mail, chat webhooks, rollups, reminders)
+# is due state in the database, sent by the periodic sweeps of `liaison worker`
+# (liaison.core.sweeps; docs/architecture.md, "Background work").
 LIAISON_SWEEP_INTERVAL = envint("LIAISON_SWEEP_INTERVAL", 60)
 # How often (seconds) each process asks whether the directory changed in another process,
 # to empty its caches of tokens, services and teams (liaison.org.cache).

@@ -16,8 +16,13 @@ class NetworkConfig(AppConfig):
 
     def ready(self):
         from liaison.core.links import register
+        from liaison.notify import kinds
 
         from . import sweeps  # noqa: F401  (registers the weekly nudge sweep)
 
         register("nav", "Network", "network_home", order=30, active="network_")
         register("team", "Team network", "network_team", arg="slug", order=30)
+
+        kinds.register("Network", {
+            "network.nudge": "My team depends on a team nobody of us has talked to for a while",
+        })

@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -38,7 +38,7 @@ def search(request):
         user = request.user
         results = {
             "people": list(Person.objects.visible_to(user).search(q)[:SEARCH_LIMIT]),
-            "teams": list(Team.objects.visible_to(user).filter(Q(name__icontains=q) | Q(description__icontains=q))
+            "teams": list(Team.objects.visible_to(user).search(q)
                           .select_related("parent")[:SEARCH_LIMIT]),
             "services": list(Service.objects.visible_to(user).search(q).select_related("team")[:SEARCH_LIMIT]),
         }
