@@ -10,9 +10,8 @@ batch of N messages costs a fixed ~10 queries plus bulk INSERTs:
   then bulk INSERTs of requests, events, notifications and log rows.
 
 New requests are planned and created by liaison.requests.creating (plan_request, then
-one create_requests call for the batch): the same rules, rows and notifications as any
-other door. Comments keep the rules of requests.services.comment (its notification
-subjects and dedupe keys; the equivalence is tested in tests/mail/test_bulk.py). Whatever is
+one create_requests call for the batch), comments by requests.services.comment_many:
+the same rules, rows and notifications as any other door (tested in tests/mail/test_bulk.py). Whatever is
 not the common case — an attachment, a date that needs the fallback, a validation
 error, a reply from someone who may not comment — goes through the one-message path
 after the bulk inserts, in the same transaction, so it sees them.
@@ -26,15 +25,13 @@ from django.db import DataError, IntegrityError, transaction
 from django.db.models import Count, F, Q
 
 from liaison.core.business_days import add_business_days
-from liaison.notify import chat
 from liaison.notify.models import Notification
 from liaison.notify.rendering import thread_token, token_from_reply_address
-from liaison.notify.services import message_rows, queue
+from liaison.notify.services import queue
 from liaison.org import cache
 from liaison.org.models import Membership, Person, Service
 from liaison.requests import services as requests
-from liaison.requests.models import EventKind, Request, RequestEvent
-from liaison.requests.rules import _new_event as new_event
+from liaison.requests.models import Request
 
 from . import parsing
 from .ingest import (
@@ -303,10 +300,6 @@ def _plan_request(item, now):
     return True
 
 
-def _after_events(events):
-    chat.announce_created(RequestEvent, events)  # bulk_create sent no post_save
-
-
 def _insert_requests(items, now):
     """Create the batch's new requests in one call (requests.create_requests: the one
     creation path), then queue the senders' confirmations."""
@@ -325,28 +318,13 @@ def _insert_requests(items, now):
 
 
 def _insert_comments(items, now):
+    """The batch's comments in one call of requests.comment_many (comment()'s rules)."""
     if not items:
         return
-    events = [new_event(item.request, EventKind.COMMENTED, item.person, now, text=item.text)
-              for item in items]
-    RequestEvent.objects.bulk_create(events)
-    _after_events(events)
-    notes = []
+    events = requests.comment_many([(item.request, item.person, item.text) for item in items], now=now)
     for item, event in zip(items, events, strict=True):
-        request, by = item.request, item.person
         item.event = event
         item.disposition = Disposition.COMMENT
-        if requests.acts_as_requester(request, by):
-            other = ([request.provider_owner_id] if request.provider_owner_id
-                     else [request.provider_team.lead_id] if request.provider_team.lead_id
-                     else requests.provider_contacts(request))
-        else:
-            other = [request.requester_id]
-        notes += message_rows([r for r in other if r is not None and r != by.pk], kind="request.comment",
-                              subject=f"[{request.service.name}] Comment from {by}: {request.title}", body=item.text,
-                              link=request.get_absolute_url(), dedupe_key=f"request:{request.pk}:event:{event.pk}",
-                              now=now)
-    queue(notes)
 
 
 def _insert_log(ctx, items, door, now):

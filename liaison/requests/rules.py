@@ -10,6 +10,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.db.models.signals import post_save
 
 from liaison.core.business_days import business_days_between
 from liaison.notify.services import message_rows, queue
@@ -122,7 +124,10 @@ def provider_contacts(request):
     else every member of the provider team."""
     if request.provider_owner_id:
         return [request.provider_owner_id]
-    lead_id = Team.objects.filter(pk=request.provider_team_id).values_list("lead_id", flat=True).first()
+    if Request.provider_team.is_cached(request):  # loaded with the request: no query
+        lead_id = request.provider_team.lead_id
+    else:
+        lead_id = Team.objects.filter(pk=request.provider_team_id).values_list("lead_id", flat=True).first()
     if lead_id:
         return [lead_id]
     return list(Membership.objects.filter(team_id=request.provider_team_id).values_list("person_id", flat=True))
@@ -208,3 +213,10 @@ def _validate_quality(errors, quality):
         errors["quality"] = f"Rate the quality from 1 to 5; {quality!r} is not."
 
 
+def _saved_in_bulk(objs):
+    """post_save for rows written by bulk_create or raw SQL, as save() would have sent it
+    (liaison.notify.chat forwards new request events to chat webhooks this way)."""
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, connection.alias
+        post_save.send(sender=type(obj), instance=obj, created=True, update_fields=None, raw=False,
+                       using=connection.alias)

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from liaison.core.business_days import add_business_days
-from liaison.notify.services import notify
+from liaison.notify.services import notify, queue
 from liaison.org.models import Person, Team
 
 from .creating import NewRequest, create_forecast, create_requests, plan_request, submit_request  # noqa: F401
@@ -56,6 +56,7 @@ from .rules import (  # noqa: F401 - the shared rules; local_today ... provider_
     _event,
     _jsonable,
     _lock,
+    _new_event,
     _raise,
     _require_either_side,
     _require_provider,
@@ -63,8 +64,10 @@ from .rules import (  # noqa: F401 - the shared rules; local_today ... provider_
     _require_status,
     _required_text,
     _save,
+    _saved_in_bulk,
     _short_notice_errors,
     _tell,
+    _tell_rows,
     _validate_probability,
     _validate_quality,
     acts_as_provider,
@@ -434,10 +437,29 @@ def comment(request, *, by, text, now):
     errors = {}
     text = _required_text(errors, "text", text, "The comment")
     _raise(errors)
-    event = _event(request, EventKind.COMMENTED, by, now, text=text)
-    other = provider_contacts(request) if acts_as_requester(request, by) else [request.requester_id]
-    _tell(other, request, event, "request.comment", f"Comment from {by}: {request.title}", text)
-    return event
+    return comment_many([(request, by, text)], now=now)[0]
+
+
+def comment_many(comments, *, now):
+    """Comments on many requests at once: [(request, by, text)] whose authors are on a
+    side and whose texts are not empty (comment() checks one; the batched mail ingest
+    checks its own before calling). One INSERT for the events, one for the
+    notifications; post_save is sent for each event as save() would. Returns the events.
+
+    The requester's comment goes to provider_contacts() (the owner, else the lead, else
+    every member); the provider's to the requester.
+    """
+    events = [_new_event(request, EventKind.COMMENTED, by, now, text=text) for request, by, text in comments]
+    with transaction.atomic(savepoint=False):  # no savepoint of its own inside comment()'s transaction
+        RequestEvent.objects.bulk_create(events)
+        rows = []
+        for (request, by, text), event in zip(comments, events, strict=True):
+            other = provider_contacts(request) if acts_as_requester(request, by) else [request.requester_id]
+            rows += _tell_rows(other, request, event, "request.comment", f"Comment from {by}: {request.title}",
+                               text)
+        queue(rows)
+        _saved_in_bulk(events)
+    return events
 
 
 @transaction.atomic

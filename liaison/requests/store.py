@@ -17,12 +17,12 @@ import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
-from django.db.models.signals import post_save
 
 from liaison.core.sql import dumps, json_insert_sql, row
 from liaison.notify.services import queue, queue_params, queue_sql
 
 from .models import Request, RequestEvent
+from .rules import _saved_in_bulk
 
 
 def insert_new_requests(plans):
@@ -44,12 +44,7 @@ def insert_new_requests(plans):
 
 
 def _saved(plans):
-    """post_save for each new request and event, as save() would send it."""
-    for plan in plans:
-        for obj in (plan.request, plan.event):
-            obj._state.adding, obj._state.db = False, connection.alias
-            post_save.send(sender=type(obj), instance=obj, created=True, update_fields=None, raw=False,
-                           using=connection.alias)
+    _saved_in_bulk([obj for plan in plans for obj in (plan.request, plan.event)])
 
 
 # --- one round trip for a new request (PostgreSQL) ------------------------------------------
