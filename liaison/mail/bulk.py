@@ -174,10 +174,11 @@ def ingest_batch(raws, *, now, door="pipe", envelope_from=None):
              .values("sender").annotate(n=Count("id"), confirmed=Count("id", filter=Q(confirmed=True,
                                                                                        received_at__gte=window)))}
     people = {p.email: p for p in Person.objects.filter(email__in=senders, is_active=True)}
-    teams = {person.pk: {} for person in people.values()}
-    for membership in Membership.objects.filter(person__in=people.values()).select_related("team"):
-        teams[membership.person_id][membership.team.slug] = membership.team
-    cache.remember_teams(teams)  # the services read them from there: no query per sender
+    teams = {person.pk: set() for person in people.values()}
+    for person_id, team_id in Membership.objects.filter(person__in=people.values()).values_list("person_id",
+                                                                                                 "team_id"):
+        teams[person_id].add(team_id)
+    cache.remember_team_ids(teams)  # the services read them from there: no query per sender
     ctx.people.update(people)
 
     domain = "@" + settings.LIAISON_MAIL_DOMAIN.lower()

@@ -153,8 +153,18 @@ CACHE_SECONDS = 300
 #: The service catalogue: slug -> Service with its team, loaded whole (one query for
 #: thousands of services, after which a create among them reads nothing).
 _catalogue = ProcessCache(CACHE_SECONDS)
-#: Person id -> {team slug: Team} of the teams they belong to.
+#: Person id -> their teams (_Teams: {slug: Team}, with the ids), and person id -> only the
+#: ids (for callers that never need the objects: the batched mail ingest).
 _teams_by_person = ProcessCache(CACHE_SECONDS)
+_team_ids_by_person = ProcessCache(CACHE_SECONDS)
+
+
+class _Teams(dict):
+    """{slug: Team} with the frozenset of their ids computed once."""
+
+    def __init__(self, teams):
+        super().__init__((team.slug, team) for team in teams)
+        self.ids = frozenset(team.pk for team in teams)
 
 
 def service_by_slug(slug):
@@ -178,26 +188,33 @@ def teams_of(person_id):
     """{slug: Team} of the teams `person_id` belongs to."""
     from .models import Membership
 
-    return _teams_by_person.load(person_id, lambda: {
-        m.team.slug: m.team for m in Membership.objects.filter(person_id=person_id).select_related("team")})
+    return _teams_by_person.load(person_id, lambda: _Teams(
+        [m.team for m in Membership.objects.filter(person_id=person_id).select_related("team")]))
 
 
 def member_team_ids(person_id):
     """Ids of the teams `person_id` belongs to (a frozenset)."""
-    return frozenset(team.pk for team in teams_of(person_id).values())
+    from .models import Membership
+
+    teams = _teams_by_person.get(person_id)
+    if teams is not None:
+        return teams.ids
+    return _team_ids_by_person.load(person_id, lambda: frozenset(
+        Membership.objects.filter(person_id=person_id).values_list("team_id", flat=True)))
 
 
-def remember_teams(teams_by_person):
-    """Store {person id: {slug: Team}} read in bulk elsewhere (the batched mail ingest reads
+def remember_team_ids(team_ids_by_person):
+    """Store {person id: team ids} read in bulk elsewhere (the batched mail ingest reads
     every sender's memberships in one query), so that member_team_ids() reads nothing."""
-    for person_id, teams in teams_by_person.items():
-        _teams_by_person.put(person_id, teams)
+    for person_id, ids in team_ids_by_person.items():
+        _team_ids_by_person.put(person_id, frozenset(ids))
 
 
 def clear_named_caches():
     """Empty the catalogue and the teams (a change in this process; tests)."""
     _catalogue.clear()
     _teams_by_person.clear()
+    _team_ids_by_person.clear()
 
 
 def _forget_directory(sender, update_fields=None, **kwargs):
@@ -207,6 +224,7 @@ def _forget_directory(sender, update_fields=None, **kwargs):
 
 def _forget_membership(sender, instance, **kwargs):
     _teams_by_person.forget(instance.person_id)
+    _team_ids_by_person.forget(instance.person_id)
 
 
 def connect_receivers():
