@@ -9,6 +9,10 @@ SEED ?= 2026
 .PHONY: install demo test lint bench clean
 
 $(BIN)/liaison: pyproject.toml
+	@# WeasyPrint (the business case PDF) needs Debian's Pango; install it as .ci/run does when root.
+	@ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; } || \
+	  echo "Install libpango-1.0-0 libpangoft2-1.0-0 (apt-get) for the business case PDF." >&2
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'

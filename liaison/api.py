@@ -7,9 +7,11 @@ or the Tokens page), or the browser session for the interactive docs.
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer, SessionAuth
 
+from liaison.core import throttle
+from liaison.org.models import ApiToken
 from liaison.org.services import authenticate_token
 
 
@@ -18,7 +20,13 @@ class BearerToken(HttpBearer):
         person = authenticate_token(token)
         if person is not None:
             request.user = person
-        return person
+            request.api_token_digest = ApiToken.hash(token)  # the rate limit's key: per token
+            return person
+        # A wrong token is a guess: counted per client address, locked out like sign-in.
+        name = throttle.api_token_name(request)
+        if throttle.is_locked(request, name) or throttle.record_failure(request, name, BearerToken):
+            raise HttpError(429, throttle.lockout_message(request))
+        return None
 
 
 class SignedInSession(SessionAuth):
@@ -43,6 +51,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    throttle=[throttle.TokenRateThrottle()],
 )
 
 
@@ -80,10 +89,11 @@ def on_unauthenticated(request, exc):
 
 # One router per domain, mounted after the handlers above exist (they import this module).
 from liaison.agenda.api import router as agenda_router  # noqa: E402
+from liaison.incidents.api import router as incidents_router  # noqa: E402
 from liaison.insights.api import router as insights_router  # noqa: E402
 from liaison.network.api import router as network_router  # noqa: E402
 from liaison.org.api import router as org_router  # noqa: E402
 from liaison.requests.api import router as requests_router  # noqa: E402
 
-for router in (org_router, requests_router, agenda_router, network_router, insights_router):
+for router in (org_router, requests_router, agenda_router, network_router, incidents_router, insights_router):
     api.add_router("/", router)

@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    "ninja",  # its templates and static files: the API docs' Swagger UI is served from here, not a CDN
+    "axes",
+    "csp",
     "liaison.core",
     "liaison.org",
     "liaison.notify",
@@ -86,6 +89,7 @@ INSTALLED_APPS = [
     "liaison.mail",
     "liaison.network",
     "liaison.agenda",
+    "liaison.incidents",
     "liaison.playbook",
     "liaison.insights",
     "liaison.web",
@@ -102,6 +106,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the answer (liaison.core.throttle)
 ]
 
 ROOT_URLCONF = "liaison.urls"
@@ -142,7 +148,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "org.Person"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["liaison.core.throttle.ThrottledBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -198,10 +204,30 @@ LIAISON_DIGEST_HOUR = envint("LIAISON_DIGEST_HOUR", 7)  # UTC hour from which th
 # No task queue: work that leaves the HTTP request (mail, chat webhooks, rollups, reminders)
 # is due state in the database, sent by the periodic sweeps of `liaison worker`
 # (liaison.core.sweeps; docs/architecture.md, "Background work").
-LIAISON_SWEEP_INTERVAL = envint("LIAISON_SWEEP_INTERVAL", 60)
+# How often (seconds) `liaison worker` wakes to run the sweeps that are due (each sweep
+# also has its own minimum interval: liaison.core.sweeps).
+LIAISON_SWEEP_INTERVAL = envint("LIAISON_SWEEP_INTERVAL", 5)
 # How often (seconds) each process asks whether the directory changed in another process,
 # to empty its caches of tokens, services and teams (liaison.org.cache).
 LIAISON_DIRECTORY_CHECK_SECONDS = envint("LIAISON_DIRECTORY_CHECK_SECONDS", 1)
+
+# --- Throttling of guesses (django-axes; see liaison/core/throttle.py) ----------------------
+LIAISON_SIGNIN_FAILURE_LIMIT = envint("LIAISON_SIGNIN_FAILURE_LIMIT", 5)
+LIAISON_SIGNIN_LOCK_MINUTES = envint("LIAISON_SIGNIN_LOCK_MINUTES", 1)
+LIAISON_API_RATE = env("LIAISON_API_RATE", "1200/m")  # calls per token
+AXES_FAILURE_LIMIT = LIAISON_SIGNIN_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # an account, or an address, whichever fills first
+AXES_COOLOFF_TIME = "liaison.core.throttle.cool_off"
+AXES_LOCKOUT_CALLABLE = "liaison.core.throttle.lockout_response"
+AXES_USERNAME_CALLABLE = "liaison.core.throttle.username_of"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "token"]
+# Behind a reverse proxy the client's address is the last hop the proxy adds.
+AXES_IPWARE_PROXY_COUNT = 1 if envbool("LIAISON_BEHIND_PROXY") else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if envbool("LIAISON_BEHIND_PROXY") else ["REMOTE_ADDR"])
 
 # --- Product settings --------------------------------------------------------------
 LIAISON_ORG_NAME = env("LIAISON_ORG_NAME", "Liaison")
@@ -222,6 +248,26 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Content-Security-Policy (django-csp): scripts, styles, fonts and images from this site only.
+# No inline script, style attribute or event handler is allowed; htmx is told not to inject its
+# indicator <style> (meta htmx-config in base.html), charts read their data from JSON blocks.
+# Data URIs are allowed for images (Swagger UI's icons, SVG in CSS). Browsers report any
+# violation on the console; the browser tests fail on one (tests/browser/fixtures.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -14,10 +14,14 @@ urlpatterns = [
     path("", include("liaison.network.urls")),
     path("", include("liaison.agenda.urls")),
     path("", include("liaison.requests.urls")),
+    path("", include("liaison.incidents.urls")),
     path("", include("liaison.notify.urls")),
     path("", include("liaison.notify.webhook_urls")),
     path("", include("liaison.mail.urls")),
     path("", include("liaison.insights.urls")),
+    path("", include("liaison.playbook.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "liaison.web.views.not_found"

@@ -17,7 +17,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from liaison.org.models import Service, Team
-from liaison.org.schemas import Invalid, Message, Pages, PersonRef, ServiceRef, TeamRef
+from liaison.org.schemas import ClockTime, Invalid, Message, Name, Pages, PersonRef, ServiceRef, Slug, TeamRef, Text
 
 from . import scheduling, services
 from .models import Change, Conflict, Event, FeedToken, FreezeWindow, MaintenanceWindow
@@ -30,37 +30,44 @@ WRITE = {400: Invalid, 401: Message, 403: Message, 404: Message}
 
 # --- schemas ------------------------------------------------------------------------------------
 
+# Input: every text refuses NUL characters and has a bound; a field that may be left out of a
+# PATCH is typed `X = None`, so leaving it out keeps the value but an explicit JSON null is a
+# 422 naming the field (it was a 500: the columns are NOT NULL). Only `time_zone` of a
+# reschedule may be null (= keep the change's own).
+Zone = Text(64)
+
+
 class Window(Schema):
     start: datetime
     end: datetime
-    time_zone: str = Field("UTC", max_length=64)
+    time_zone: Zone = "UTC"
 
 
 class ChangeIn(Window):
-    team: str = Field(..., description="Slug of the owning service team")
-    title: str = Field(..., max_length=200)
-    services: list[str] = Field(..., description="Slugs of the services affected")
-    description: str = ""
-    risk: str = "medium"
-    rollback_plan: str = ""
+    team: Slug = Field(..., description="Slug of the owning service team")
+    title: Name
+    services: list[Slug] = Field(..., description="Slugs of the services affected")
+    description: Text(20_000) = ""
+    risk: Text(20) = "medium"
+    rollback_plan: Text(20_000) = ""
     confidential: bool = False
-    shared_with: list[str] = []
+    shared_with: list[Slug] = []
     publish: bool = False
 
 
 class ChangePatch(Schema):
-    title: str | None = Field(None, max_length=200)
-    description: str | None = None
-    risk: str | None = None
-    rollback_plan: str | None = None
-    services: list[str] | None = None
-    confidential: bool | None = None
-    shared_with: list[str] | None = None
+    title: Name = None
+    description: Text(20_000) = None
+    risk: Text(20) = None
+    rollback_plan: Text(20_000) = None
+    services: list[Slug] = None
+    confidential: bool = None
+    shared_with: list[Slug] = None
 
 
 class RescheduleIn(Window):
-    time_zone: str | None = None
-    reason: str = ""
+    time_zone: Zone | None = None
+    reason: Text(5_000) = ""
 
 
 class PickIn(Schema):
@@ -101,32 +108,32 @@ class ChangeOut(Schema):
 
 
 class EventIn(Window):
-    team: str
-    title: str = Field(..., max_length=200)
-    services: list[str]
-    description: str = ""
-    criticality: str = "medium"
-    audience: str = Field("", max_length=200)
+    team: Slug
+    title: Name
+    services: list[Slug]
+    description: Text(20_000) = ""
+    criticality: Text(20) = "medium"
+    audience: Text(200) = ""
     buffer_hours: int = Field(0, ge=0, le=720)
     confidential: bool = False
-    shared_with: list[str] = []
+    shared_with: list[Slug] = []
 
 
 class EventPatch(Schema):
-    title: str | None = Field(None, max_length=200)
-    description: str | None = None
-    criticality: str | None = None
-    audience: str | None = Field(None, max_length=200)
-    buffer_hours: int | None = Field(None, ge=0, le=720)
-    services: list[str] | None = None
-    start: datetime | None = None
-    end: datetime | None = None
-    time_zone: str | None = None
-    confidential: bool | None = None
-    shared_with: list[str] | None = None
+    title: Name = None
+    description: Text(20_000) = None
+    criticality: Text(20) = None
+    audience: Text(200) = None
+    buffer_hours: int = Field(None, ge=0, le=720)
+    services: list[Slug] = None
+    start: datetime = None
+    end: datetime = None
+    time_zone: Zone = None
+    confidential: bool = None
+    shared_with: list[Slug] = None
 
 
-class EventOut(Schema):
+class CustomerEventOut(Schema):
     id: int
     uid: str
     title: str
@@ -179,13 +186,28 @@ class ConflictOut(Schema):
     detected_at: datetime
     mitigation_plan: str
 
+    hidden_start: datetime | None = Field(None, description="When the side you may not see starts (if any)")
+    hidden_end: datetime | None = None
+
     @staticmethod
     def resolve_change_title(obj):
-        return obj.change.title
+        return obj.change_label  # "a confidential item of another team" when you may not see it
 
     @staticmethod
     def resolve_against(obj):
-        return obj.event.title if obj.event_id else obj.freeze.title
+        return obj.against_label
+
+    @staticmethod
+    def resolve_reason(obj):
+        return obj.shown_reason
+
+    @staticmethod
+    def resolve_hidden_start(obj):
+        return obj.hidden_side.start if obj.hidden_side else None
+
+    @staticmethod
+    def resolve_hidden_end(obj):
+        return obj.hidden_side.end if obj.hidden_side else None
 
 
 class ConflictDetail(ConflictOut):
@@ -193,18 +215,18 @@ class ConflictDetail(ConflictOut):
 
     @staticmethod
     def resolve_entries(obj):
-        return list(obj.entries.select_related("author"))
+        return obj.entries_for_viewer()
 
 
-class TextIn(Schema):
-    text: str = Field("", max_length=10_000)
+class ConflictNoteIn(Schema):
+    text: Text(10_000) = ""
 
 
 class FreezeIn(Window):
-    title: str = Field(..., max_length=200)
-    reason: str = ""
+    title: Name
+    reason: Text(5_000) = ""
     org_wide: bool = False
-    services: list[str] = []
+    services: list[Slug] = []
 
 
 class FreezeOut(Schema):
@@ -228,9 +250,9 @@ class FreezeOut(Schema):
 
 class MaintenanceIn(Schema):
     weekday: int = Field(..., ge=1, le=7, description="1 = Monday … 7 = Sunday")
-    start_time: str = Field(..., pattern=r"^\d{2}:\d{2}$")
-    end_time: str = Field(..., pattern=r"^\d{2}:\d{2}$")
-    time_zone: str | None = None
+    start_time: ClockTime = Field(..., description="Wall-clock time in the window's time zone, e.g. 22:00")
+    end_time: ClockTime = Field(..., description="Wall-clock time, after start_time (same day)")
+    time_zone: Zone | None = None
 
 
 class MaintenanceOut(Schema):
@@ -257,7 +279,7 @@ class ProposalOut(Schema):
 
 class AffectedOut(Schema):
     team: TeamRef
-    events: list[EventOut]
+    events: list[CustomerEventOut]
     services: list[ServiceRef]
 
 
@@ -431,33 +453,33 @@ def pick(request, change_id: int, payload: PickIn):
 
 # --- events ---------------------------------------------------------------------------------------------
 
-@router.get("/agenda/events", response={200: list[EventOut], **READ}, summary="List customer events")
+@router.get("/agenda/events", response={200: list[CustomerEventOut], **READ}, summary="List customer events")
 @paginate(Pages)
 def list_events(request, team: str | None = None):
     events = _events(request.auth).order_by("-start")
     return events.filter(team__slug=team) if team else events
 
 
-@router.post("/agenda/events", response={201: EventOut, **WRITE}, summary="Register an event")
+@router.post("/agenda/events", response={201: CustomerEventOut, **WRITE}, summary="Register an event")
 def create_event(request, payload: EventIn):
     data = payload.model_dump()
     event = services.create_event(team=_team(data.pop("team")), by=request.auth, now=_now(), **data)
     return Status(201, _event(request.auth, event.pk))
 
 
-@router.get("/agenda/events/{event_id}", response={200: EventOut, **READ}, summary="A customer event")
+@router.get("/agenda/events/{event_id}", response={200: CustomerEventOut, **READ}, summary="A customer event")
 def get_event(request, event_id: int):
     return _event(request.auth, event_id)
 
 
-@router.patch("/agenda/events/{event_id}", response={200: EventOut, **WRITE}, summary="Edit an event")
+@router.patch("/agenda/events/{event_id}", response={200: CustomerEventOut, **WRITE}, summary="Edit an event")
 def update_event(request, event_id: int, payload: EventPatch):
     services.update_event(_event(request.auth, event_id), by=request.auth, now=_now(),
                           **payload.model_dump(exclude_unset=True))
     return _event(request.auth, event_id)
 
 
-@router.post("/agenda/events/{event_id}/cancel", response={200: EventOut, **WRITE}, summary="Cancel an event")
+@router.post("/agenda/events/{event_id}/cancel", response={200: CustomerEventOut, **WRITE}, summary="Cancel an event")
 def cancel_event(request, event_id: int):
     services.cancel_event(_event(request.auth, event_id), by=request.auth, now=_now())
     return _event(request.auth, event_id)
@@ -494,7 +516,7 @@ ACTIONS = {
 
 @router.post("/agenda/conflicts/{conflict_id}/{action}", response={200: ConflictDetail, **WRITE},
              summary="Act on a conflict: ask-delay, mitigate (text = the plan), accept-risk, withdraw, comments")
-def act_on_conflict(request, conflict_id: int, action: str, payload: TextIn):
+def act_on_conflict(request, conflict_id: int, action: str, payload: ConflictNoteIn):
     if action not in ACTIONS:
         from django.http import Http404
 
@@ -535,12 +557,10 @@ def list_maintenance(request, slug: str):
 @router.post("/agenda/services/{slug}/maintenance-windows", response={201: MaintenanceOut, **WRITE},
              summary="Add a weekly maintenance window")
 def add_maintenance(request, slug: str, payload: MaintenanceIn):
-    from datetime import time
-
     service = get_object_or_404(Service.objects.visible_to(request.auth).select_related("team"), slug=slug)
     window = services.add_maintenance_window(
-        service, weekday=payload.weekday, start_time=time.fromisoformat(payload.start_time),
-        end_time=time.fromisoformat(payload.end_time), time_zone=payload.time_zone, by=request.auth)
+        service, weekday=payload.weekday, start_time=payload.start_time,
+        end_time=payload.end_time, time_zone=payload.time_zone, by=request.auth)
     return Status(201, window)
 
 

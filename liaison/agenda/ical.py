@@ -18,6 +18,19 @@ from .models import Change, Event
 
 PRODID = "-//Liaison//Agenda//EN"
 
+#: callables(team_ids, now) -> [VEVENT] that other domains add to the team feeds (e.g. a
+#: booked retrospective); registered in their AppConfig.ready(), so the agenda imports none.
+_FEED_SOURCES = []
+
+
+def register_feed_source(source):
+    if source not in _FEED_SOURCES:
+        _FEED_SOURCES.append(source)
+
+
+def extra_components(team_ids, now):
+    return [vevent for source in _FEED_SOURCES for vevent in source(team_ids, now)]
+
 
 def _base(vevent, item, summary, now, url):
     vevent.add("uid", f"{item.uid}@{settings.LIAISON_MAIL_DOMAIN}")
@@ -74,7 +87,7 @@ def freeze_vevent(freeze, now):
     return vevent
 
 
-def calendar(name, changes, events, freezes, now):
+def calendar(name, changes, events, freezes, now, extra=()):
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -88,4 +101,6 @@ def calendar(name, changes, events, freezes, now):
         cal.add_component(event_vevent(event, now))
     for freeze in freezes:
         cal.add_component(freeze_vevent(freeze, now))
+    for vevent in extra:
+        cal.add_component(vevent)
     return cal.to_ical()

@@ -241,13 +241,34 @@ class MaintenanceWindow(models.Model):
         return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M} {self.time_zone}"
 
 
+HIDDEN_ITEM = "a confidential item of another team"
+
+
 class ConflictQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """A conflict is visible to whoever may see both its change and its event."""
+        """A conflict is visible to whoever may see both its items, to the teams of either side
+        (owning or named in `shared_with`), and to org admins.
+
+        Each conflict comes with `change_seen` and `event_seen`: whether the viewer may see
+        that side. A side they may not see (a confidential item of another team) is shown
+        only as HIDDEN_ITEM with its times (Conflict.change_label, .against_label,
+        .shown_reason), so that both teams of two confidential items can still settle
+        their collision. A freeze conflict follows its change, as before.
+        """
         if not _signed_in(user):
             return self.none()
-        return self.filter(change__in=Change.objects.visible_to(user)).filter(
-            Q(event__isnull=True) | Q(event__in=Event.objects.visible_to(user)))
+        annotated = self.annotate(
+            change_seen=models.Exists(Change.objects.visible_to(user).filter(pk=models.OuterRef("change_id"))),
+            event_seen=models.Exists(Event.objects.visible_to(user).filter(pk=models.OuterRef("event_id"))))
+        if getattr(user, "is_org_admin", False):
+            return annotated
+        teams = _team_ids(user)
+        change_side = Q(change__team_id__in=teams) | Q(change_id__in=Change.shared_with.through.objects.filter(
+            team_id__in=teams).values("change_id"))
+        event_side = Q(event__team_id__in=teams) | Q(event_id__in=Event.shared_with.through.objects.filter(
+            team_id__in=teams).values("event_id"))
+        both_seen = Q(change_seen=True) & (Q(event__isnull=True) | Q(event_seen=True))
+        return annotated.filter(both_seen | (Q(change_seen=True) & change_side) | (Q(event_seen=True) & event_side))
 
     def unsettled(self):
         return self.filter(status__in=Conflict.UNSETTLED)
@@ -321,6 +342,60 @@ class Conflict(models.Model):
     @property
     def is_unsettled(self):
         return self.status in self.UNSETTLED
+
+    # --- what a viewer may read of each side (see ConflictQuerySet.visible_to) ---------------
+    @property
+    def change_shown(self):
+        return getattr(self, "change_seen", True)
+
+    @property
+    def event_shown(self):
+        return self.event_id is None or getattr(self, "event_seen", True)
+
+    @property
+    def change_label(self):
+        return self.change.title if self.change_shown else HIDDEN_ITEM
+
+    @property
+    def change_team_label(self):
+        return self.change.team.name if self.change_shown else "another team"
+
+    @property
+    def against_label(self):
+        if self.event_id:
+            return self.event.title if self.event_shown else HIDDEN_ITEM
+        return self.freeze.title
+
+    @property
+    def against_team_label(self):
+        if self.event_id:
+            return self.event.team.name if self.event_shown else "another team"
+        return "freeze window"
+
+    @property
+    def hidden_side(self):
+        """The item this viewer may not see (with its times), or None."""
+        if not self.change_shown:
+            return self.change
+        if not self.event_shown:
+            return self.event
+        return None
+
+    def entries_for_viewer(self):
+        """The conflict's history; the detection's text (it names both items) as this viewer may read it."""
+        entries = list(self.entries.select_related("author"))
+        if self.hidden_side is not None:
+            for entry in entries:
+                if entry.kind in (ConflictEntry.Kind.DETECTED, ConflictEntry.Kind.REOPENED):
+                    entry.text = self.shown_reason
+        return entries
+
+    @property
+    def shown_reason(self):
+        if self.hidden_side is None:
+            return self.reason
+        return (f"{self.change_label[:1].upper()}{self.change_label[1:]} and {self.against_label} overlap; "
+                f"the path runs through the services {' → '.join(self.path) or 'they share'}.")
 
 
 class ConflictEntry(models.Model):

@@ -54,10 +54,20 @@ def announce_conflict(conflict_ids, now):
     for conflict in rows:
         other = conflict.event or conflict.freeze
         customer_lead = other.team.lead if other.team_id else None
-        subject = f"Agenda conflict ({conflict.get_severity_display().lower()}): {conflict.change.title} × {other}"
-        notify_people([conflict.change.team.lead, customer_lead], subject=subject, body=conflict.reason,
-                      url=conflict.get_absolute_url(), kind="agenda.conflict",
-                      dedupe_key=f"agenda.conflict:{conflict.pk}", now=now)
+        leads = [conflict.change.team.lead, customer_lead]
+        # Each lead reads the conflict as they may see it: the other team's confidential item
+        # is "a confidential item of another team" (one query per lead; conflicts are rare).
+        views = {lead.pk: Conflict.objects.visible_to(lead).filter(pk=conflict.pk).first()
+                 for lead in leads if lead is not None}
+        if all(view is not None and view.hidden_side is None for view in views.values()):
+            groups = [(leads, conflict)]
+        else:
+            groups = [([lead], views.get(lead.pk) or conflict) for lead in leads if lead is not None]
+        for people, view in groups:
+            subject = (f"Agenda conflict ({conflict.get_severity_display().lower()}): "
+                       f"{view.change_label} × {view.against_label}")
+            notify_people(people, subject=subject, body=view.shown_reason, url=conflict.get_absolute_url(),
+                          kind="agenda.conflict", dedupe_key=f"agenda.conflict:{conflict.pk}", now=now)
 
 
 # --- who may do what ------------------------------------------------------------------------

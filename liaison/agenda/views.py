@@ -330,7 +330,7 @@ def conflict_detail(request, pk):
     conflict, user = _conflict(request, pk), request.user
     service_team, customer_team = services.sides(conflict)
     return _render(request, "agenda/conflict_detail.html", {
-        "conflict": conflict, "entries": conflict.entries.select_related("author"),
+        "conflict": conflict, "entries": conflict.entries_for_viewer(),
         "service_team": service_team, "customer_team": customer_team,
         "is_service": services.is_member(user, service_team),
         "is_customer": customer_team is not None and services.is_member(user, customer_team),
@@ -529,7 +529,9 @@ def feed(request, key):
     now = _now()
     changes, events, freezes = services.feed_items(token, now)
     name = f"{token.team or token.person} — Liaison agenda"
-    response = HttpResponse(ical.calendar(name, changes, events, freezes, now),
+    team_ids = [token.team_id] if token.team_id else list(token.person.teams.values_list("pk", flat=True))
+    response = HttpResponse(ical.calendar(name, changes, events, freezes, now,
+                                          extra=ical.extra_components(team_ids, now)),
                             content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="agenda.ics"'
     response["Cache-Control"] = "private, max-age=300"

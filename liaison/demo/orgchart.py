@@ -242,6 +242,8 @@ class OrgPlan:
                 }
 
     def write_csv(self, fh):
+        # An import file for `liaison import-org`, read back by Liaison, not an export for a
+        # spreadsheet: cells go verbatim (liaison.core.csvexport would change the names).
         writer = csv.DictWriter(fh, fieldnames=list(COLUMNS), lineterminator="\n")
         writer.writeheader()
         writer.writerows(self.rows())

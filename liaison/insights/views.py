@@ -6,17 +6,17 @@ see all) — everyone else gets a 404. The figures come from
 `RequestFact.objects.visible_to(user)`. The fairness audit is for auditors only (403).
 """
 
-import csv
 import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from liaison.core.csvexport import csv_response as _csv
 from liaison.network.meetings import attendance_flags
 from liaison.org.models import Membership, Team
 from liaison.org.visibility import may_read_pair, may_read_team
@@ -42,15 +42,6 @@ def _months(request):
     except ValueError:
         months = MONTHS
     return min(max(months, 3), 36)
-
-
-def _csv(name, header, rows):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response
 
 
 @login_required

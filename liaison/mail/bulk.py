@@ -41,9 +41,12 @@ from .ingest import (
     _title,
     confirmation_rows,
     content_hash,
+    delivery_only_intake,
     is_own_address,
+    known_messages,
     loop_reason,
     read_fields,
+    reply_to_mismatch,
     sender_authenticated,
 )
 from .models import Disposition, InboundMessage
@@ -59,7 +62,7 @@ class _Item:
         self.disposition = self.reason = self.text = ""
         self.person = self.service = self.request = self.event = self.row_pk = self.new = None
         self.plan = (False, "")  # (need-by defaulted, options) of a new request
-        self.slow = self.confirm = False
+        self.slow = self.confirm = self.reused = False
 
 
 def _resolve_threads(items, domain):
@@ -122,30 +125,29 @@ def ingest_batch(raws, *, now, door="pipe", envelope_from=None):
         digest = content_hash(raw, p)
         items.append(_Item(raw, p, digest, (p.message_id[:500] or None) if p else None))
 
-    # 1. duplicates: known ones (one query), and repeats inside the batch
-    hashes = {i.digest for i in items}
-    mids = {i.mid for i in items if i.mid}
-    known = {}
-    for pk, h, m in InboundMessage.objects.filter(Q(content_hash__in=hashes) | Q(message_id__in=mids)).values_list(
-            "pk", "content_hash", "message_id"):
-        known[h] = pk
-        if m:
-            known[m] = pk
-    seen = {}
+    # 1. duplicates (same content, which covers the Message-ID): known ones (one query), and
+    #    repeats inside the batch; a Message-ID used before by other content is flagged
+    known, reused = known_messages([(i.digest, i.mid) for i in items])
+    seen, batch_mids = {}, set()
     live = []
     for n, item in enumerate(items):
-        first = known.get(item.digest) or (known.get(item.mid) if item.mid else None)
+        first = known.get(item.digest)
+        if first and item.p is not None and delivery_only_intake(item.p):
+            item.slow = True  # a copy for a Bcc'd service: the one-message path files its request
+            live.append((n, item))
+            continue
         if first:
             InboundMessage.objects.filter(pk=first).update(duplicates=F("duplicates") + 1)
             outcomes[n] = Outcome("duplicate", first, duplicate=True, reason="Already received.")
             continue
-        twin = seen.get(item.digest) or (seen.get(item.mid) if item.mid else None)
+        twin = seen.get(item.digest)
         if twin is not None:
             outcomes[n] = ("twin", twin)
             continue
         seen[item.digest] = n
         if item.mid:
-            seen[item.mid] = n
+            item.reused = item.mid in reused or item.mid in batch_mids
+            batch_mids.add(item.mid)
         if item.p is None:
             item.slow = True  # the one-message path quarantines it with the reason
         live.append((n, item))
@@ -214,9 +216,10 @@ def ingest_batch(raws, *, now, door="pipe", envelope_from=None):
         if rid is None and pending_parent in by_mid:
             # answers a new request of this very batch: it is inserted before the comments
             request = by_mid[pending_parent].request
-        local_service = next((ctx.services.get(a[: -len(domain)]) for a in p.recipients
-                              if a.endswith(domain) and not a.startswith("reply+")
-                              and ctx.services.get(a[: -len(domain)])), None)
+        local_services = list(dict.fromkeys(ctx.services.get(a[: -len(domain)]) for a in p.recipients
+                                            if a.endswith(domain) and not a.startswith("reply+")
+                                            and ctx.services.get(a[: -len(domain)])))
+        local_service = local_services[0] if local_services else None
         item.service = request.service if request else local_service
         person = people.get(p.from_addr)
         if rid and request is None:
@@ -247,6 +250,9 @@ def ingest_batch(raws, *, now, door="pipe", envelope_from=None):
         if item.service is None:
             item.disposition = Disposition.TRIAGE
             item.reason = "No service's intake address and no request thread matched."
+            continue
+        if len(local_services) > 1:  # a request per service, linked: the one-message path
+            item.slow = True
             continue
         if not _plan_request(item, now):
             item.slow = True
@@ -335,7 +341,8 @@ def _insert_log(ctx, items, door, now):
         row = InboundMessage(received_at=now, door=door, message_id=item.mid, content_hash=item.digest, raw=item.raw,
                              size=len(item.raw), sender=p.from_addr[:254], subject=p.subject[:300],
                              disposition=item.disposition, reason=item.reason, service=item.service,
-                             person=item.person, request=item.request, confirmed=bool(item.confirm))
+                             person=item.person, request=item.request, confirmed=bool(item.confirm),
+                             reply_to=reply_to_mismatch(p), message_id_reused=item.reused)
         domain = "@" + settings.LIAISON_MAIL_DOMAIN.lower()
         row.recipient = next((a for a in p.recipients if a.endswith(domain)), p.recipients[0] if p.recipients
                              else "")[:254]

@@ -2,8 +2,16 @@
 
 ``ingest(raw, now=..., door=...)`` takes one RFC 5322 message and always records it:
 
-1. duplicates — same Message-ID or same content hash as a message we have: one row, its
-   ``duplicates`` counter goes up, nothing else happens;
+0. refusals — the only content any door refuses: bytes with no header field at all (after
+   leading blank lines and whitespace, which real mailers send and every door skips) and
+   messages over LIAISON_MAIL_MAX_MESSAGE_BYTES. Nothing is recorded; the pipe exits 65,
+   SMTP answers 554/552, IMAP marks it seen (it stays in the mailbox);
+1. duplicates — the same Message-ID *and* the same content (content_hash): one row, its
+   ``duplicates`` counter goes up, nothing else happens. A Message-ID seen before with
+   different content is another message (a broken mailer, a reused template id): it is
+   processed like any other and flagged (``message_id_reused``) on the request and in triage.
+   A duplicate whose delivery headers name an intake address the first copy did not (the
+   per-recipient copy of a Bcc to a second service) still files that service's request;
 2. loops — Auto-Submitted other than "no", Precedence bulk/junk/list, List-Id, X-Loop
    with our marker, X-Autoreply & co., delivery status reports, an empty return path,
    mail from MAILER-DAEMON/postmaster: recorded as "auto", no request, no comment, no
@@ -16,10 +24,14 @@
    no second one, so two systems stop after one exchange;
 4. threading (liaison.mail.threads) — a reply becomes a comment (quotes and signature
    trimmed; raw kept here) by its sender, with its attachments;
-5. a message to a service's intake address from a known person becomes a request
+5. a message to a service's intake address from a known person becomes a request — one per
+   service when it is addressed to several intake addresses, each team told by its own
+   "new request" notification, the requests linked (``filed_requests``, shown on each)
    (subject → title, trimmed body → context, "Need by:"/"Options:" lines read, attachments
    kept up to LIAISON_MAIL_MAX_ATTACHMENT_BYTES) and the sender gets a confirmation that
-   links to it, says what is missing and can be answered by mail;
+   links to it, says what is missing and can be answered by mail. Every mail Liaison sends
+   goes to directory addresses: a Reply-To is never used, and one that differs from From
+   is recorded (``reply_to``) and shown on the request and in triage;
 6. anything else — unknown or unauthenticated sender, no matching address, a reply the
    sender may not make — waits in triage for the service's team (org admins see mail no
    service matched);
@@ -75,8 +87,18 @@ EX_OK, EX_DATAERR, EX_TEMPFAIL = 0, 65, 75
 BOUNCE_SENDERS = {"mailer-daemon", "postmaster", "mail-daemon"}
 
 
+REFUSED = "refused"
+
+
 class TemporaryFailure(Exception):
     """Retry later: nothing was recorded."""
+
+
+def refusal(raw):
+    """Why every door refuses `raw` permanently ('' to take it): see step 0 above."""
+    if len(raw) > settings.LIAISON_MAIL_MAX_MESSAGE_BYTES:
+        return f"message too large: over {settings.LIAISON_MAIL_MAX_MESSAGE_BYTES} bytes"
+    return parsing.not_a_message(raw)
 
 
 @dataclass
@@ -96,16 +118,20 @@ class Context:
         self.services = {}
         self.people = {}
 
-    def service_for(self, locals_):
+    def services_for(self, locals_):
+        """[(local part, Service)] of every intake address among `locals_`, in order, each service once."""
         missing = [x for x in locals_ if x not in self.services]
         if missing:
             found = {s.slug: s for s in Service.objects.filter(slug__in=missing).select_related("team")}
             for local in missing:
                 self.services[local] = found.get(local)
+        out, seen = [], set()
         for local in locals_:
-            if self.services[local] is not None:
-                return local, self.services[local]
-        return "", None
+            service = self.services[local]
+            if service is not None and service.pk not in seen:
+                seen.add(service.pk)
+                out.append((local, service))
+        return out
 
     def person(self, address):
         if address not in self.people:
@@ -176,13 +202,48 @@ def sender_authenticated(p):
 
 
 def content_hash(raw, p):
-    """What a retrying MTA does not change: sender, recipients, subject, date, id and body."""
-    sep = raw.find(b"\r\n\r\n")
-    body = raw[sep + 4:] if sep >= 0 else raw[raw.find(b"\n\n") + 2:] if b"\n\n" in raw else raw
+    """What neither a retrying MTA nor a per-recipient delivery changes: sender, To and Cc,
+    subject, date, id and body (not Received, Delivered-To, X-Original-To: each copy of
+    one message delivered to two of our addresses differs there, and is still one message)."""
     if p is None:
         return hashlib.sha256(raw).hexdigest()
-    head = "\x00".join([p.from_addr, ",".join(p.recipients), p.subject, p.date, p.message_id])
+    raw = parsing.message_start(raw)
+    sep = raw.find(b"\r\n\r\n")
+    body = raw[sep + 4:] if sep >= 0 else raw[raw.find(b"\n\n") + 2:] if b"\n\n" in raw else raw
+    head = "\x00".join([p.from_addr, ",".join(p.header_recipients), p.subject, p.date, p.message_id])
     return hashlib.sha256(head.encode("utf-8", "replace") + b"\x00" + body).hexdigest()
+
+
+def known_messages(pairs):
+    """For [(content hash, Message-ID or None)]: ({hash: pk of the message we have with that
+    content}, {Message-IDs we have with other content}). One query; rows whose stored hash
+    predates the current content_hash are compared by their raw bytes (rare: same id)."""
+    hashes = {h for h, _ in pairs}
+    mids = {m for _, m in pairs if m}
+    same, other = {}, {}
+    for pk, h, m in InboundMessage.objects.filter(Q(content_hash__in=hashes) | Q(message_id__in=mids)).values_list(
+            "pk", "content_hash", "message_id"):
+        if h in hashes:
+            same[h] = pk
+        else:
+            other[pk] = m
+    reused = set()
+    for pk, raw in InboundMessage.objects.filter(pk__in=list(other)).values_list("pk", "raw") if other else ():
+        raw = bytes(raw)
+        try:
+            h = content_hash(raw, parsing.parse(raw))
+        except Exception:
+            h = content_hash(raw, None)
+        if h in hashes:
+            same.setdefault(h, pk)
+        else:
+            reused.add(other[pk])
+    return same, reused
+
+
+def reply_to_mismatch(p):
+    """The Reply-To addresses that are not the From address, as one string ('' if none)."""
+    return ", ".join(a for a in dict.fromkeys(p.reply_to) if a != p.from_addr)[:254]
 
 
 # --- reading a request out of a mail --------------------------------------------------
@@ -249,7 +310,7 @@ def _attach(request, person, attachments, now):
                                 now=now, name=a.name)
 
 
-def confirmation(request, *, defaulted_need_by, options_missing, context_missing, refused, problem):
+def confirmation(request, *, defaulted_need_by, options_missing, context_missing, refused, problem, siblings=()):
     """(subject, body) of the confirmation for a request filed by mail: what is missing, how to answer."""
     missing = []
     if defaulted_need_by:
@@ -263,17 +324,21 @@ def confirmation(request, *, defaulted_need_by, options_missing, context_missing
         missing.append("- Context: why it matters and what happens if it is missed.")
     body = [f"Your request \"{request.title}\" is filed with {request.service.name} as #{request.pk}.",
             f"Needed by {request.need_by:%a %d %b %Y} ({request.date_kind})."]
+    if siblings:
+        body.append("Your mail went to several services' addresses, so each got a request of its own: "
+                    + ", ".join(f"{s.service.name} #{s.pk}" for s in siblings) + ".")
     if missing:
         body += ["", "Still missing, so the team can plan:", *missing]
     body += ["", "Answer this mail to add to the request: your reply is added to its timeline."]
     return f"[{request.service.name}] Received: {request.title}", "\n".join(body) + _refused_note(refused)
 
 
-def confirmation_rows(person_id, digest, p, request, now, **what):
-    """Unsaved Notification rows for the confirmation (dedupe key: the message's content hash)."""
+def confirmation_rows(person_id, digest, p, request, now, *, key_suffix="", **what):
+    """Unsaved Notification rows for the confirmation (dedupe key: the message's content hash,
+    and the request's id for the second and later services of one mail)."""
     subject, body = confirmation(request, **what)
     rows = message_rows([person_id], kind="mail.confirmation", subject=subject, body=body,
-                        link=request.get_absolute_url(), dedupe_key=f"mail:confirm:{digest}", now=now)
+                        link=request.get_absolute_url(), dedupe_key=f"mail:confirm:{digest}{key_suffix}", now=now)
     for row in rows:
         row.in_reply_to = f"<{p.message_id}>" if p.message_id else ""
     return rows
@@ -284,11 +349,19 @@ def _confirm(ctx, row, p, request, **what):
     row.confirmed = True
 
 
+def _link_filed(row):
+    """After `row` is saved: every request one mail filed, when it filed more than one."""
+    filed = getattr(row, "_filed", ())
+    if len(filed) > 1:
+        row.filed_requests.set(filed)
+
+
 def _process(ctx, row, p, envelope_from):
     """Fill in `row` (unsaved or to be updated) and act on the message."""
     now = ctx.now
     row.sender = p.from_addr[:254]
     row.subject = p.subject[:300]
+    row.reply_to = reply_to_mismatch(p)
     reason = loop_reason(p, envelope_from)
     if reason:
         row.disposition, row.reason = Disposition.AUTO, reason
@@ -313,7 +386,8 @@ def _process(ctx, row, p, envelope_from):
         request = Request.objects.select_related("service__team").filter(pk=rid).first()
     domain = "@" + _domain()
     locals_ = [a[: -len(domain)] for a in p.recipients if a.endswith(domain) and not a.startswith("reply+")]
-    local, service = ctx.service_for(locals_) if locals_ else ("", None)
+    targets = ctx.services_for(locals_) if locals_ else []
+    local, service = targets[0] if targets else ("", None)
     row.service = request.service if request else service
     row.recipient = (f"{local}{domain}" if service else (p.recipients[0] if p.recipients else ""))[:254]
 
@@ -358,38 +432,102 @@ def _process(ctx, row, p, envelope_from):
         return
     text = trim_reply(p.text)
     need_by, date_kind, options = read_fields(text)
+    filed, problems = [], {}
+    for _local, target in targets:
+        result = _file_request(person, target, p, text, need_by, date_kind, options, now)
+        if isinstance(result, str):
+            problems[target.name] = result
+        else:
+            filed.append(result)
+    if not filed:
+        row.disposition = Disposition.TRIAGE
+        row.reason = result if len(targets) == 1 else "; ".join(f"{k}: {v}" for k, v in problems.items())
+        return
+    row.service = filed[0][0].service
+    for request, _problem in filed:
+        _attach(request, person, kept, now)
+    row.request = filed[0][0]
+    row._filed = [request for request, _ in filed]
+    row.disposition = Disposition.REQUEST
+    if problems:
+        row.reason = "Not filed with " + "; ".join(f"{name}: {why}" for name, why in problems.items())
+    if recent["confirmed"] > 0:
+        row.reason = (row.reason + " " if row.reason else "") + (
+            "No confirmation: one was sent to this sender within the confirmation window.")
+        return
+    for n, (request, problem) in enumerate(filed):
+        others = [r for r, _ in filed if r is not request]
+        queue(confirmation_rows(person.pk, row.content_hash, p, request, now, key_suffix=f":{request.pk}" if n else "",
+                                defaulted_need_by=need_by is None or bool(problem), options_missing=not options,
+                                context_missing=not text, refused=refused, problem=problem, siblings=others))
+    row.confirmed = True
+
+
+def _file_request(person, service, p, text, need_by, date_kind, options, now):
+    """(request, problem) filed with `service` from mail, or the reason it could not be (str).
+
+    A need-by the service refuses (past, or short notice nobody owned) falls back to the
+    service's lead time, flexible; `problem` says why, for the confirmation."""
     today = requests.local_today(service, now)
     default_need_by = add_business_days(today, service.lead_time_days, service.working_days)
-    problem = ""
-    attempt = need_by or default_need_by
     fields = dict(requester=person, service=service, title=_title(p.subject, text),
                   context=text or "(The mail had no text.)", date_kind=date_kind, options=options, now=now)
     try:
-        request = requests.submit_request(need_by=attempt, **fields)
+        return requests.submit_request(need_by=need_by or default_need_by, **fields), ""
     except ValidationError as error:
         errors = error.message_dict
-        if need_by is not None and set(errors) <= {"need_by", "short_notice_owned"}:
-            problem = " ".join(errors.get("need_by", []) + errors.get("short_notice_owned", []))
-            need_by = None
-            try:
-                request = requests.submit_request(need_by=default_need_by, **{**fields, "date_kind": DateKind.FLEXIBLE})
-            except ValidationError as again:
-                errors = again.message_dict
-                request = None
-        if request is None:
-            row.disposition = Disposition.TRIAGE
-            row.reason = "Could not file it as a request: " + "; ".join(
-                f"{k}: {' '.join(v)}" for k, v in errors.items())
-            return
-    _attach(request, person, kept, now)
-    row.request = request
-    row.disposition = Disposition.REQUEST
-    recent_confirmed = recent["confirmed"] > 0
-    if recent_confirmed:
-        row.reason = "No confirmation: one was sent to this sender within the confirmation window."
-    else:
-        _confirm(ctx, row, p, request, defaulted_need_by=need_by is None, options_missing=not options,
-                 context_missing=not text, refused=refused, problem=problem)
+    if need_by is not None and set(errors) <= {"need_by", "short_notice_owned"}:
+        problem = " ".join(errors.get("need_by", []) + errors.get("short_notice_owned", []))
+        try:
+            return requests.submit_request(need_by=default_need_by, **{**fields, "date_kind": DateKind.FLEXIBLE}), \
+                problem
+        except ValidationError as again:
+            errors = again.message_dict
+    return "Could not file it as a request: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())
+
+
+def delivery_only_intake(p):
+    """Intake local parts only the delivery headers (Delivered-To, X-Original-To) name: the
+    per-recipient copy of a mail Bcc'd to that service."""
+    domain = "@" + _domain()
+    header = set(p.header_recipients)
+    return [a[: -len(domain)] for a in p.recipients
+            if a.endswith(domain) and not a.startswith("reply+") and a not in header]
+
+
+def _file_for_more_services(ctx, pk, p):
+    """A duplicate that names another intake address in its delivery headers (the copy the
+    MTA delivered for a Bcc to a second service) files that service's request too, linked
+    to the first: the same message, but a team that was not told yet. Returns the new requests."""
+    locals_ = delivery_only_intake(p) if p is not None else []
+    if not locals_:
+        return []
+    row = InboundMessage.objects.select_for_update().select_related("person").get(pk=pk)
+    if row.disposition != Disposition.REQUEST or row.person is None or row.request_id is None:
+        return []  # the first copy filed nothing (triage, loop, ...): neither does this one
+    earlier = [row.request, *row.filed_requests.exclude(pk=row.request_id)]
+    have = {r.service_id for r in earlier}
+    targets = [s for _, s in ctx.services_for(locals_) if s.pk not in have]
+    text = trim_reply(p.text)
+    need_by, date_kind, options = read_fields(text)
+    kept, refused = _split_attachments(p)
+    filed = []
+    for service in targets:
+        result = _file_request(row.person, service, p, text, need_by, date_kind, options, ctx.now)
+        if isinstance(result, str):
+            log.warning("mail %s: not filed with %s: %s", pk, service.name, result)
+            continue
+        _attach(result[0], row.person, kept, ctx.now)
+        filed.append(result)
+    if filed:
+        everything = earlier + [r for r, _ in filed]
+        row.filed_requests.set(everything)
+        for request, problem in filed:
+            queue(confirmation_rows(row.person_id, row.content_hash, p, request, ctx.now, key_suffix=f":{request.pk}",
+                                    defaulted_need_by=need_by is None or bool(problem), options_missing=not options,
+                                    context_missing=not text, refused=refused, problem=problem,
+                                    siblings=[r for r in everything if r is not request]))
+    return [r for r, _ in filed]
 
 
 def _quarantine(row, error):
@@ -410,12 +548,16 @@ def _one(ctx, raw, door, envelope_from):
         p, parse_error = None, error
     digest = content_hash(raw, p)
     mid = (p.message_id[:500] or None) if p else None
-    existing = InboundMessage.objects.filter(Q(content_hash=digest) | Q(message_id=mid) if mid else
-                                             Q(content_hash=digest)).values_list("pk", flat=True).first()
+    same, reused = known_messages([(digest, mid)])
+    existing = same.get(digest)
     if existing:
         InboundMessage.objects.filter(pk=existing).update(duplicates=F("duplicates") + 1)
-        return Outcome("duplicate", existing, duplicate=True, reason="Already received.")
-    row = InboundMessage(received_at=now, door=door, message_id=mid, content_hash=digest, raw=raw, size=len(raw))
+        more = _file_for_more_services(ctx, existing, p)
+        return Outcome("duplicate", existing, more[0].pk if more else None, duplicate=True,
+                       reason="Already received." + (" Filed with " + ", ".join(r.service.name for r in more)
+                                                     if more else ""))
+    row = InboundMessage(received_at=now, door=door, message_id=mid, content_hash=digest, raw=raw, size=len(raw),
+                         message_id_reused=mid in reused)
     if parse_error is not None:
         _quarantine(row, parse_error)
         row.save(force_insert=True)
@@ -424,9 +566,9 @@ def _one(ctx, raw, door, envelope_from):
         with transaction.atomic():
             _process(ctx, row, p, envelope_from)
             row.save(force_insert=True)
+            _link_filed(row)
     except IntegrityError:
-        again = InboundMessage.objects.filter(Q(content_hash=digest) | Q(message_id=mid) if mid else
-                                              Q(content_hash=digest)).values_list("pk", flat=True).first()
+        again = InboundMessage.objects.filter(content_hash=digest).values_list("pk", flat=True).first()
         if again:  # a concurrent delivery of the same message won the race
             InboundMessage.objects.filter(pk=again).update(duplicates=F("duplicates") + 1)
             return Outcome("duplicate", again, duplicate=True, reason="Already received.")
@@ -452,12 +594,16 @@ def ingest_many(raws, *, now=None, door="pipe", envelope_from=None):
     (liaison.mail.bulk); the uncommon cases go through `_one` inside the same transaction."""
     from .bulk import ingest_many_bulk
 
+    outcomes = [Outcome(REFUSED, reason=why) if (why := refusal(raw)) else None for raw in raws]
+    taken = [raw for raw, outcome in zip(raws, outcomes, strict=True) if outcome is None]
     try:
-        return ingest_many_bulk(raws, now=now or timezone.now(), door=door, envelope_from=envelope_from)
+        done = iter(ingest_many_bulk(taken, now=now or timezone.now(), door=door, envelope_from=envelope_from)
+                    if taken else ())
     except (OperationalError, InterfaceError) as error:
         raise TemporaryFailure(str(error)) from error
     except DatabaseError as error:  # e.g. the database went read-only
         raise TemporaryFailure(str(error)) from error
+    return [outcome or next(done) for outcome in outcomes]
 
 
 def retry(message, *, now=None):
@@ -470,10 +616,12 @@ def retry(message, *, now=None):
             row.attempts += 1
             row.reason = ""
             row.request = row.person = None
+            row.filed_requests.clear()
             try:
                 with transaction.atomic():
                     _process(ctx, row, parsing.parse(raw), None)
                     row.save()
+                    _link_filed(row)
             except (OperationalError, InterfaceError):
                 raise
             except Exception as error:

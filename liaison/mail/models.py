@@ -1,10 +1,11 @@
 """The inbound mail log: every message that reached any door, and what became of it.
 
 One table is the log, the triage queue, the quarantine and the loop/rate record at once:
-a message is never dropped, it only gets a disposition. ``message_id`` and
-``content_hash`` are unique, so a message delivered twice (same Message-ID, or the same
-content from a retrying MTA that rewrote nothing we hash) is one row; the second delivery
-only increments ``duplicates``.
+a message is never dropped, it only gets a disposition. ``content_hash`` is unique and
+covers the Message-ID, so a message delivered twice (same Message-ID *and* same content,
+from a retrying MTA or one copy per recipient) is one row; the second delivery only
+increments ``duplicates``. ``message_id`` is not unique: another message reusing an id
+(a broken mailer, a template) is kept, flagged ``message_id_reused``.
 """
 
 from django.db import models
@@ -47,7 +48,7 @@ class InboundMessageQuerySet(models.QuerySet):
 class InboundMessage(models.Model):
     received_at = models.DateTimeField()
     door = models.CharField(max_length=10, help_text="pipe, smtp, imap, retry, api")
-    message_id = models.CharField(max_length=500, null=True, blank=True, unique=True)
+    message_id = models.CharField(max_length=500, null=True, blank=True, db_index=True)
     content_hash = models.CharField(max_length=64, unique=True)
     sender = models.CharField(max_length=254, blank=True, db_index=False)
     recipient = models.CharField(max_length=254, blank=True, help_text="The address of ours that matched.")
@@ -61,6 +62,13 @@ class InboundMessage(models.Model):
     request = models.ForeignKey(Request, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     confirmed = models.BooleanField(default=False, help_text="An automatic confirmation was queued for it.")
     duplicates = models.PositiveIntegerField(default=0)
+    message_id_reused = models.BooleanField(
+        default=False, help_text="Another message with this Message-ID but other content came first.")
+    reply_to = models.CharField(max_length=254, blank=True,
+                                help_text="Reply-To addresses that differ from From (never written to).")
+    filed_requests = models.ManyToManyField(
+        Request, blank=True, related_name="+",
+        help_text="Every request this one mail filed, when it went to several services' intake addresses.")
     attempts = models.PositiveSmallIntegerField(default=1)
     handled_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     handled_at = models.DateTimeField(null=True, blank=True)
@@ -78,3 +86,15 @@ class InboundMessage(models.Model):
 
     def __str__(self):
         return f"{self.sender or '<>'}: {self.subject[:40]} ({self.disposition})"
+
+    @property
+    def warnings(self):
+        """What a reader of the request or the triage item should know about this mail."""
+        out = []
+        if self.reply_to:
+            out.append(f"Reply-To ({self.reply_to}) differs from From ({self.sender or 'none'}): Liaison answers "
+                       "only the sender's directory address.")
+        if self.message_id_reused:
+            out.append(f"Its Message-ID <{self.message_id}> was used before by a different message: "
+                       "kept as a message of its own.")
+        return out

@@ -28,6 +28,34 @@ from .htmltext import html_to_text
 
 _MSGID = re.compile(r"<([^<>\s]{1,500})>")
 
+# What real mailers put before the first header: blank lines (CRLF or LF), spaces and tabs
+# (a broken gateway, a script's `echo`), and an mbox "From " line (Postfix's pipe F flag).
+_LEADING_SPACE = re.compile(rb"\A[ \t\r\n]+")
+_UNIX_FROM = re.compile(rb"\AFrom [^\r\n]*\r?\n")
+# A header field: a name of printable ASCII without ":", then ":" (RFC 5322 obs-syntax
+# allows blanks before the colon).
+_FIRST_HEADER = re.compile(rb"\A[!-9;-~]{1,200}[ \t]*:")
+
+
+def message_start(raw):
+    """`raw` from its first header on: leading blank lines and whitespace dropped.
+
+    Every door and the content hash read the message through this, so the same bytes
+    reach the same outcome whichever door they came in by."""
+    return _LEADING_SPACE.sub(b"", raw, count=1)
+
+
+def not_a_message(raw):
+    """Why `raw` is not a mail message at all ('' if it is one): nothing but blanks, or no
+    header field before the first blank line. The only reason any door refuses content."""
+    start = message_start(raw)
+    if not start:
+        return "not an RFC 5322 message: it is empty"
+    start = _UNIX_FROM.sub(b"", start, count=1)
+    if not _FIRST_HEADER.match(start):
+        return "not an RFC 5322 message: no header field before the body"
+    return ""
+
 
 @dataclass
 class Attachment:
@@ -44,6 +72,8 @@ class ParsedMessage:
     from_addr: str = ""
     from_name: str = ""
     recipients: list = field(default_factory=list)  # To, Cc, Delivered-To, X-Original-To: lower-case addresses
+    header_recipients: list = field(default_factory=list)  # To and Cc only: the same in every delivered copy
+    reply_to: list = field(default_factory=list)  # Reply-To addresses, lower-case
     subject: str = ""
     date: str = ""
     text: str = ""
@@ -157,7 +187,7 @@ def parse(raw):
     """Parse `raw` (bytes) into a ParsedMessage. Bad MIME never raises; it degrades."""
     if isinstance(raw, str):
         raw = raw.encode("utf-8", "surrogateescape")
-    msg = email.message_from_bytes(raw, policy=policy.compat32)
+    msg = email.message_from_bytes(message_start(raw), policy=policy.compat32)
     p = ParsedMessage()
     p.defects = len(msg.defects)
     p.message_id = (message_ids(msg.get("Message-ID")) or [""])[0]
@@ -166,8 +196,10 @@ def parse(raw):
     from_name, from_addr = _parseaddr(decode_header_value(msg.get("From")))
     p.from_addr = from_addr.strip().lower() if "@" in from_addr else ""
     p.from_name = from_name[:200]
-    p.recipients = _addresses([*msg.get_all("To", []), *msg.get_all("Cc", []), *msg.get_all("Delivered-To", []),
-                               *msg.get_all("X-Original-To", []), *msg.get_all("Envelope-To", [])])
+    p.header_recipients = _addresses([*msg.get_all("To", []), *msg.get_all("Cc", [])])
+    delivered = [*msg.get_all("Delivered-To", []), *msg.get_all("X-Original-To", []), *msg.get_all("Envelope-To", [])]
+    p.recipients = p.header_recipients + _addresses(delivered)
+    p.reply_to = _addresses(msg.get_all("Reply-To", []))
     p.subject = decode_header_value(msg.get("Subject"))[:998]
     p.date = decode_header_value(msg.get("Date"))[:100]
     p.auto_submitted = decode_header_value(msg.get("Auto-Submitted")).lower()

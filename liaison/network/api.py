@@ -17,7 +17,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from liaison.org.models import Person, Team
-from liaison.org.schemas import Invalid, Message, Pages, Slug, Text
+from liaison.org.schemas import Invalid, Message, Pages, Slug, TeamRef, Text
 
 from . import graph, meetings, services
 from .models import HomeworkPlan, Interaction, MeetingSeries, Nudge, Occurrence, strength_label
@@ -27,13 +27,10 @@ READ = {401: Message, 404: Message}
 WRITE = {400: Invalid, 401: Message, 403: Message, 404: Message}
 
 
-class PersonRef(Schema):
+class PersonName(Schema):
+    """A person as the network names them: no email address (org's PersonRef has one)."""
+
     id: int
-    name: str
-
-
-class TeamRef(Schema):
-    slug: str
     name: str
 
 
@@ -48,13 +45,13 @@ class InteractionOut(Schema):
     id: int
     kind: str
     occurred_on: date
-    author: PersonRef
-    participants: list[PersonRef]
+    author: PersonName
+    participants: list[PersonName]
     note: str
 
 
 class TieOut(Schema):
-    person: PersonRef
+    person: PersonName
     strength: float
     label: str
     interactions: int
@@ -62,21 +59,21 @@ class TieOut(Schema):
 
 
 class StepOut(Schema):
-    from_person: PersonRef
-    to_person: PersonRef
+    from_person: PersonName
+    to_person: PersonName
     text: str
     strength: float
 
 
 class PathOut(Schema):
     found: bool
-    people: list[PersonRef]
+    people: list[PersonName]
     steps: list[StepOut]
     proven_best: bool
 
 
 class BridgeOut(Schema):
-    person: PersonRef
+    person: PersonName
     ties_a: int
     ties_b: int
     into_a: float
@@ -94,7 +91,7 @@ class NudgeOut(Schema):
     team: TeamRef
     other_team: TeamRef
     reason: str
-    suggested: list[PersonRef]
+    suggested: list[PersonName]
     created_at: datetime
     cleared_at: datetime | None
 
@@ -120,8 +117,8 @@ class HomeworkStepIn(Schema):
 
 class HomeworkOut(Schema):
     id: int
-    person: PersonRef
-    colleague: PersonRef
+    person: PersonName
+    colleague: PersonName
     goal: str
     steps_done: int
     next_step: str | None
@@ -172,7 +169,7 @@ class AttendanceIn(Schema):
 
 class AttendanceOut(Schema):
     occurrence: int
-    person: PersonRef
+    person: PersonName
     status: str
 
 

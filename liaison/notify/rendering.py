@@ -15,12 +15,14 @@ tokens and back.
 
 import hashlib
 import hmac
+import logging
 import re
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.utils.html import escape, linebreaks
 
+log = logging.getLogger(__name__)
 LOOP_MARKER_LOCAL = "liaison"
 _TOKEN = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)*$")
 
@@ -61,11 +63,47 @@ def token_from_reply_address(address):
 
 AUTO_REPLIED_KINDS = {"mail.confirmation"}
 
+#: Upper floors add words to a notification's mail without notify knowing them (the
+#: playbook's "What you can do"): func(notification) -> None or a dict with "text" and/or
+#: "html", appended to the body. Attachments go through register_attachments below.
+MAIL_EXTRAS = []
+
+
+def register_mail_extra(func):
+    MAIL_EXTRAS.append(func)
+    return func
+
+
+def _extras(notification):
+    found = []
+    for func in MAIL_EXTRAS:
+        try:
+            extra = func(notification)
+        except Exception:  # advice is a bonus: a failing hook never stops the mail
+            log.exception("mail extra %s failed for notification %s", func, notification.pk)
+            continue
+        if extra:
+            found.append(extra)
+    return found
+
+
+#: kind -> callable(notification) returning MIME parts to attach (e.g. an iCalendar
+#: REQUEST). notify never imports the domains; they register here in AppConfig.ready().
+_ATTACHERS = {}
+
+
+def register_attachments(kind, attacher):
+    _ATTACHERS[kind] = attacher
+
 
 def render_email(notification, *, to=None):
     """The EmailMultiAlternatives for a notification (not sent)."""
     link = f"{settings.SITE_URL}{notification.link}" if notification.link else ""
     text = notification.body or ""
+    extras = _extras(notification)
+    for extra in extras:
+        if extra.get("text"):
+            text = f"{text}\n\n{extra['text']}".lstrip()
     if link:
         text = f"{text}\n\n{link}".lstrip()
     token = thread_token(notification.link)
@@ -84,6 +122,7 @@ def render_email(notification, *, to=None):
         headers["References"] = " ".join(dict.fromkeys([thread, parent]))
         headers["Reply-To"] = reply_address(token)
     parts = [linebreaks(escape(notification.body)) if notification.body else ""]
+    parts += [extra["html"] for extra in extras if extra.get("html")]
     if link:
         parts.append(f'<p><a href="{escape(link)}">Open it in Liaison</a></p>')
     html = ("<!doctype html><html><body style=\"font-family:sans-serif;color:#1a1a1a\">"
@@ -91,4 +130,7 @@ def render_email(notification, *, to=None):
     message = EmailMultiAlternatives(subject=notification.subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL,
                                      to=to or [notification.recipient.email], headers=headers)
     message.attach_alternative(html, "text/html")
+    attacher = _ATTACHERS.get(notification.kind)
+    for part in (attacher(notification) if attacher else ()):
+        message.attach(part)
     return message

@@ -190,17 +190,37 @@ def _read_text(stream):
     return data.removeprefix("\ufeff")
 
 
+class _Spreadsheet(csv.excel):
+    """What Excel, LibreOffice and Google Sheets write: RFC 4180 quoting, a doubled quote inside
+    a quoted field, and the delimiter of the user's locale (a comma, or a semicolon where the
+    comma is the decimal sign)."""
+
+
 def _dialect(text):
-    first_line = text.split("\n", 1)[0]
-    try:
-        return csv.Sniffer().sniff(first_line, delimiters=",;\t")
-    except csv.Error:
-        return csv.excel
+    """The file's dialect: standard quoting, and the delimiter the header row uses most.
+
+    csv.Sniffer is not used: sniffing a header that has no quotes concludes
+    `doublequote=False`, and a later `"a ""b"" c"` field then splits into extra columns.
+    The header alone decides the delimiter: it holds only column names, which never
+    contain a comma, a semicolon or a tab. Excel's optional first line `sep=;` is honoured.
+    """
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    dialect = type("Dialect", (_Spreadsheet,), {})
+    if first_line.lower().startswith("sep=") and len(first_line) == 5:
+        dialect.delimiter = first_line[4]
+        return dialect, True
+    counts = {delimiter: first_line.count(delimiter) for delimiter in (",", ";", "\t")}
+    best = max(counts, key=counts.get)
+    dialect.delimiter = best if counts[best] else ","
+    return dialect, False
 
 
 def _parse(text):
-    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
+    dialect, sep_line = _dialect(text)
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
+        if sep_line:
+            next(reader)
         header = next(reader, None)
     except csv.Error as exc:
         raise OrgImportError([RowError(1, "", f"the header row cannot be read: {exc}")]) from exc

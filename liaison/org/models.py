@@ -336,3 +336,62 @@ class ApiToken(models.Model):
     @staticmethod
     def hash(key):
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+# --- who audits: joining or leaving the Auditors group (liaison/org/auditors.py) -----------------
+
+class AuditLogEntry(models.Model):
+    """An append-only record of sensitive actions (today: Auditors group changes).
+
+    Kept deliberately small; a general audit trail (django-auditlog, issue #18) will take
+    over. Rows are never updated or deleted through the ORM: save() refuses an update and
+    delete() refuses outright.
+    """
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=40)
+    subject = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL, related_name="+")
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.subject} by {self.actor}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("The audit log is append-only.")
+
+
+class AuditorChange(models.Model):
+    """A request to add a person to the Auditors group or remove them; a second org admin decides."""
+
+    class Action(models.TextChoices):
+        JOIN = "join", "Join the Auditors"
+        LEAVE = "leave", "Leave the Auditors"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a second org admin"
+        APPROVED = "approved", "Approved"
+        REFUSED = "refused", "Refused"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=5, choices=Action.choices)
+    reason = models.TextField()
+    requested_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()}: {self.person} ({self.get_status_display().lower()})"

@@ -21,6 +21,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from liaison.core import throttle
 from liaison.core.links import links_for
 
 from . import services
@@ -91,6 +92,8 @@ def team_list(request):
     return _list_response(request, "org/team_list.html", {
         "form": form, "page_obj": _page(request, teams), "query": query, "parent": parent,
         "filtered": bool(query or parent),
+        # the directory's size, which the home showed before it became "what needs you"
+        "people_count": None if request.htmx else Person.objects.visible_to(request.user).count(),
     })
 
 
@@ -255,6 +258,14 @@ class PasswordResetView(auth_views.PasswordResetView):
     @property
     def extra_email_context(self):
         return {"org_name": settings.LIAISON_ORG_NAME, "site_url": settings.SITE_URL}
+
+    def form_valid(self, form):
+        """Every reset request counts as a guess (liaison.core.throttle): a mailbox cannot be
+        flooded with reset mail, nor the form used to probe addresses at full speed."""
+        name = throttle.password_reset_name(form.cleaned_data["email"])
+        if throttle.is_locked(self.request, name) or throttle.record_failure(self.request, name, type(self)):
+            return throttle.lockout_response(self.request)
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

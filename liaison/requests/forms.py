@@ -180,6 +180,14 @@ class EscalateForm(Form):
     message = text_field("Message to management", rows=2)
 
 
+class EmergencyEscalateForm(Form):
+    """Escalating before a warning's grace period ended: only as an emergency, with its reason."""
+
+    justification = text_field("Why it cannot wait", "An emergency skips the warning and grace period; it is "
+                               "counted apart.", rows=2, required=True)
+    message = text_field("Message to management", rows=2)
+
+
 QUALITY_CHOICES = [(n, f"{n} — {label}") for n, label in
                    [(5, "excellent"), (4, "good"), (3, "acceptable"), (2, "poor"), (1, "unusable")]]
 

@@ -29,6 +29,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from liaison.core.notices import notices_for
 from liaison.org.models import Person, Service, Team
 from liaison.playbook.coach import coach, draft_for
 
@@ -75,6 +76,26 @@ class Action:
     done: str  # the success message
     primary: bool = False  # shown open, not folded in <details>
     danger: bool = False
+    when: object = None  # when(req) -> bool: offered only then (the page's loaded state)
+
+
+def _escalation_open(req):
+    """Escalation after a warning is possible: the grace period ended and nobody escalated since.
+    Before that, the page offers the warning (and an emergency escalation), never a button that
+    can only be refused."""
+    warning = req.warnings_list[-1] if req.warnings_list else None
+    if warning is None or services.local_today(req.service, _now()) <= warning.deadline:
+        return False
+    return not (req.escalated_at and req.escalated_at >= warning.at)
+
+
+def _emergency_escalate(request, *, by, now, justification, message=""):
+    return services.escalate(request, by=by, now=now, emergency_override=True, justification=justification,
+                             message=message)
+
+
+def _not_thanked(req):
+    return not req.thanks_list
 
 
 ANY = tuple(Status.values)
@@ -100,11 +121,15 @@ ACTIONS = {a.name: a for a in [
     Action("reopen", "Reopen as rework", forms.ReopenForm, services.reopen, REQUESTER, (Status.DELIVERED,),
            "Reopened for rework."),
     Action("thank", "Say thank you", forms.ThanksForm, services.thank, REQUESTER,
-           (Status.DELIVERED, Status.ACCEPTED), "Thank-you sent to the people who delivered and their lead."),
+           (Status.DELIVERED, Status.ACCEPTED), "Thank-you sent to the people who delivered and their lead.",
+           when=_not_thanked),
     Action("warn", "Warn before escalating", forms.WarnForm, services.warn_before_escalating, REQUESTER,
            OPEN_STATUSES, "Warning sent to the provider."),
     Action("escalate", "Escalate", forms.EscalateForm, services.escalate, REQUESTER, OPEN_STATUSES,
-           "Escalated: management has been asked for help.", danger=True),
+           "Escalated: management has been asked for help.", danger=True, when=_escalation_open),
+    Action("emergency", "Escalate now (emergency)", forms.EmergencyEscalateForm, _emergency_escalate, REQUESTER,
+           OPEN_STATUSES, "Escalated as an emergency: management has been asked for help.", danger=True,
+           when=lambda req: not _escalation_open(req)),
     Action("withdraw", "Withdraw", forms.ReasonForm, services.withdraw, REQUESTER,
            (Status.FORECAST, *OPEN_STATUSES), "Withdrawn.", danger=True),
     Action("blocker", "Raise a blocker", forms.BlockerForm, services.raise_blocker, EITHER, OPEN_STATUSES,
@@ -120,7 +145,8 @@ def _sides(req, user):
 def _offered(req, user):
     sides = _sides(req, user)
     return [a for a in ACTIONS.values() if req.status in a.statuses
-            and (sides[a.side] if a.side != EITHER else any(sides.values()))]
+            and (sides[a.side] if a.side != EITHER else any(sides.values()))
+            and (a.when is None or a.when(req))]
 
 
 # --- the request page ----------------------------------------------------------------------------
@@ -208,6 +234,7 @@ def _detail_context(request, req, bound=None):
     req.slips_list = list(req.slips.select_related("by"))
     req.blockers_list = list(req.blockers.select_related("raised_by", "cleared_by"))
     req.warnings_list = list(req.escalation_warnings.select_related("by", "manager"))
+    req.thanks_list = list(req.thanks.select_related("by"))
     events = list(RequestEvent.objects.filter(request=req).select_related("actor").order_by("at", "id"))
     for e in events:
         e.what, e.text = describe(e)
@@ -224,12 +251,14 @@ def _detail_context(request, req, bound=None):
         b.clear_form = clear_forms.get(b.pk)
     progress = [e for e in events if e.kind == EventKind.PROGRESS]
     return {
+        "notices": notices_for("request", user, req),  # e.g. from mail: a Reply-To that is not the sender
         "req": req, "events": events, "actions": action_forms,
         "primary": [(a, f) for a, f in action_forms if a.primary],
         "secondary": [(a, f) for a, f in action_forms if not a.primary],
         "sides": sides, "latest_progress": progress[-1] if progress else None,
-        "needs_thanks": services.needs_thanks(req) and sides[REQUESTER],
-        "thanks_list": list(req.thanks.select_related("by")),
+        "needs_thanks": req.status == Status.ACCEPTED and not req.thanks_list and sides[REQUESTER],
+        "thanks_list": req.thanks_list,
+        "open_action": bound[0] if bound else request.GET.get("do", ""),
         "escalation": _escalation_state(req),
         "open_blockers": [b for b in req.blockers_list if b.is_open],
         "lead_time": req.service.lead_time_days,

@@ -45,20 +45,51 @@ def browser():
         chromium.close()
 
 
+CSP_MARKERS = ("Content Security Policy", "Content-Security-Policy")
+
+
+def watch(page, live_server_url, problems):
+    """Collect what a page must never do: break the Content-Security-Policy (Chromium says so on
+    the console) or fetch anything from another origin (a CDN, a font service)."""
+
+    def on_console(message):
+        if any(marker in message.text for marker in CSP_MARKERS):
+            problems.append(f"{page.url}: {message.text}")
+
+    def on_request(request):
+        if not request.url.startswith((live_server_url, "data:", "blob:", "about:")):
+            problems.append(f"{page.url}: fetched {request.url}")
+
+    page.on("console", on_console)
+    page.on("request", on_request)
+    return page
+
+
 @pytest.fixture
-def new_browser_page(browser, live_server):
-    """new_browser_page() → a page in a new browser context (own cookies), based at the live server."""
+def browser_problems():
+    """CSP violations and requests to other origins seen by every page of the test (must stay empty)."""
+    return []
+
+
+@pytest.fixture
+def new_browser_page(browser, live_server, browser_problems):
+    """new_browser_page() → a page in a new browser context (own cookies), based at the live server.
+
+    Every page is watched: a test fails if a page it opened broke the Content-Security-Policy
+    or fetched from another origin.
+    """
     contexts = []
 
     def _new():
         context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, locale="en-GB")
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        return watch(context.new_page(), live_server.url, browser_problems)
 
     yield _new
     for context in contexts:
         context.close()
+    assert browser_problems == [], "\n".join(browser_problems)
 
 
 @pytest.fixture

@@ -30,7 +30,8 @@ def test_sign_in_team_page_and_header_search(browser_page, member, team, org, tm
     from playwright.sync_api import expect
 
     page = sign_in(browser_page, member)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Ana Member")
+    expect(page.get_by_role("heading", level=1)).to_have_text("What needs you")
+    expect(page.get_by_text("Hello Ana Member.")).to_be_visible()
 
     page.get_by_role("link", name="Network Group").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Network Group")

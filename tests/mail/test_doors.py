@@ -212,9 +212,9 @@ def test_imap_poll_leaves_mail_unseen_on_a_temporary_failure(requester, service,
         raise TemporaryFailure("database down")
 
     monkeypatch.setattr(doors, "ingest_many", down)
-    assert doors.poll() == {"taken": 0, "left": 1}
+    assert doors.poll() == {"taken": 0, "left": 1, "refused": 0}
     conn.select("INBOX")
     assert len(conn.uid("SEARCH", None, "UNSEEN")[1][0].split()) == 1
     monkeypatch.undo()
-    assert doors.poll() == {"taken": 1, "left": 0}
+    assert doors.poll() == {"taken": 1, "left": 0, "refused": 0}
     assert Request.objects.count() == 1

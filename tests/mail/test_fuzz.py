@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from liaison.mail import parsing
 from liaison.mail.htmltext import html_to_text
-from liaison.mail.ingest import ingest
+from liaison.mail.ingest import REFUSED, ingest
 from liaison.mail.models import Disposition, InboundMessage
 from tests.mail.conftest import NOW, message
 
@@ -85,6 +85,9 @@ def test_html_to_text_never_keeps_a_script(markup):
 @given(raw=st.one_of(mutated(), generated))
 def test_ingest_survives_everything_and_records_it(requester, service, raw):
     outcome = ingest(raw, now=NOW)
+    if parsing.not_a_message(raw):  # refused by every door (exit 65, SMTP 554), nothing recorded
+        assert outcome.disposition == REFUSED and outcome.message_id is None
+        return
     assert outcome.disposition in [*Disposition.values, "duplicate"]
     assert InboundMessage.objects.filter(pk=outcome.message_id).exists()
     assert outcome.disposition != "quarantined", outcome.reason

@@ -2,7 +2,7 @@
 
 import pytest
 
-from liaison.mail.ingest import ingest
+from liaison.mail.ingest import REFUSED, ingest
 from liaison.mail.models import Disposition, InboundMessage
 from liaison.requests.models import Request
 from tests.mail.conftest import NOW, message
@@ -55,9 +55,8 @@ def test_mail_never_acts_as_a_lead(requester, service, provider):
     assert request.status == "submitted" and request.committed_date is None and request.provider_owner is None
 
 
+NOT_MESSAGES = [b"", b"\r\n \t\r\n", b"no headers at all, just text", b"\r\n\r\nno header: after blank lines\n"]
 BAD = [
-    b"",
-    b"no headers at all, just text",
     b"From: rita@corp.example\r\nTo: databases@liaison.example\r\nSubject: =?utf-8?q?broken=ZZ?=\r\n\r\nbody",
     b"From: rita@corp.example\r\nTo: databases@liaison.example\r\nSubject: caf\xe9 8-bit \xff header\r\n\r\nbody \xe9",
     b"From: rita@corp.example\r\nTo: databases@liaison.example\r\nSubject: bad charset\r\n"
@@ -79,6 +78,13 @@ def test_malformed_mail_never_crashes_the_ingest(requester, service, raw):
     row = InboundMessage.objects.get(pk=outcome.message_id)
     assert row.disposition in Disposition.values
     assert bytes(row.raw) == raw
+
+
+@pytest.mark.parametrize("raw", NOT_MESSAGES)
+def test_bytes_without_any_header_are_refused_and_not_recorded(requester, service, raw):
+    outcome = ingest(raw, now=NOW)
+    assert outcome.disposition == REFUSED and "not an RFC 5322 message" in outcome.reason
+    assert not InboundMessage.objects.exists()
 
 
 def test_8bit_headers_and_a_latin1_body_become_a_readable_request(requester, service):

@@ -45,7 +45,27 @@ def cell(pair, unit):
 
 
 @register.filter
+def amount(value):
+    """A Decimal total without trailing zeros, the same on SQLite and PostgreSQL ("48.5", "1500")."""
+    from liaison.insights.business_case import amount as plain
+
+    return plain(value) if value is not None else ""
+
+
+@register.filter
 def health_class(value):
     if value is None:
         return ""
     return "bad" if value < 60 else "warn" if value < 80 else "ok"
+
+
+@register.simple_tag(takes_context=True)
+def same_pattern(context, incident):
+    """{% same_pattern incident as sp %}: the other service teams with this incident's pattern
+    (patterns.same_pattern, for the signed-in viewer). The incident page includes
+    "insights/_same_pattern.html", so incidents never imports insights."""
+    from django.utils import timezone
+
+    from liaison.insights.patterns import same_pattern as find
+
+    return find(incident, context["request"].user, timezone.now())

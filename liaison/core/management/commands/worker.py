@@ -13,7 +13,8 @@ class Command(BaseCommand):
         parser.add_argument("--sweeps-only", action="store_true",
                             help="the same as without it (kept for existing deployments: the worker runs only sweeps)")
         parser.add_argument("--once", action="store_true", help="run every sweep once, then exit")
-        parser.add_argument("--tick", type=int, default=5, help="seconds between sweep checks")
+        parser.add_argument("--tick", type=int, default=None,
+                            help="seconds between sweep rounds (default: LIAISON_SWEEP_INTERVAL)")
 
     def handle(self, *args, sweeps_only, once, tick, **options):
         if once:
@@ -21,5 +22,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"{name}: {result}")
             return
         names = ", ".join(sweeps.registered()) or "none registered"
-        self.stdout.write(f"Sweeps: {names} (every {settings.LIAISON_SWEEP_INTERVAL}s or their own interval)")
+        tick = settings.LIAISON_SWEEP_INTERVAL if tick is None else tick
+        every = ", ".join(f"{name} {job.every}s" for name, job in sweeps.registered().items())
+        self.stdout.write(f"Sweeps: {names}; a round every {tick}s runs those due ({every or 'none'})", ending="\n")
+        self.stdout.flush()
         sweeps.loop(tick=tick)

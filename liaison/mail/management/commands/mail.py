@@ -12,7 +12,7 @@ import threading
 
 from django.core.management.base import BaseCommand, CommandError
 
-from liaison.mail.ingest import EX_DATAERR, EX_TEMPFAIL, TemporaryFailure, ingest, retry
+from liaison.mail.ingest import EX_DATAERR, EX_TEMPFAIL, REFUSED, TemporaryFailure, ingest, retry
 from liaison.mail.models import InboundMessage
 
 
@@ -37,14 +37,14 @@ class Command(BaseCommand):
 
     def do_ingest(self, envelope_from=None, **options):
         raw = sys.stdin.buffer.read()
-        if not raw.strip() or (b":" not in raw.split(b"\n", 1)[0]):
-            self.stderr.write("not an RFC 5322 message: no header on the first line")
-            sys.exit(EX_DATAERR)
         try:
             outcome = ingest(raw, door="pipe", envelope_from=envelope_from)
         except TemporaryFailure as error:
             self.stderr.write(f"temporary failure, retry later: {error}")
             sys.exit(EX_TEMPFAIL)
+        if outcome.disposition == REFUSED:  # the same refusal as every door's (no header at all, too large)
+            self.stderr.write(outcome.reason)
+            sys.exit(EX_DATAERR)
         self.stdout.write(f"{outcome.disposition} #{outcome.message_id}"
                           + (f" request #{outcome.request_id}" if outcome.request_id else ""))
 
@@ -69,7 +69,8 @@ class Command(BaseCommand):
 
         while True:
             counts = poll()
-            self.stdout.write(f"taken {counts['taken']}, left {counts['left']}")
+            self.stdout.write(f"taken {counts['taken']}, left {counts['left']}"
+                              + (f", refused {counts['refused']}" if counts['refused'] else ""))
             if not every:
                 return
             time.sleep(every)
