@@ -94,6 +94,8 @@ from liaison.insights.api import router as insights_router  # noqa: E402
 from liaison.network.api import router as network_router  # noqa: E402
 from liaison.org.api import router as org_router  # noqa: E402
 from liaison.requests.api import router as requests_router  # noqa: E402
+from liaison.requests.attachments_api import router as attachments_router  # noqa: E402
 
-for router in (org_router, requests_router, agenda_router, network_router, incidents_router, insights_router):
+for router in (org_router, requests_router, attachments_router, agenda_router, network_router, incidents_router,
+               insights_router):
     api.add_router("/", router)

@@ -6,6 +6,7 @@ LIAISON_ALLOWED_HOSTS, DATABASE_URL and LIAISON_DEBUG=0; `liaison check --deploy
 then passes (see README, "Production").
 """
 
+import importlib.util
 import os
 import secrets
 from pathlib import Path
@@ -69,6 +70,12 @@ ALLOWED_HOSTS = envlist("LIAISON_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver
 CSRF_TRUSTED_ORIGINS = envlist("LIAISON_CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("LIAISON_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# django-ninja's templates and static files (the API docs' Swagger UI is served from them,
+# not from a CDN), found without importing the package: as an installed app, `ninja`
+# (and pydantic with it) would load in every process, the MTA pipe's included (issue 15).
+_NINJA = Path(importlib.util.find_spec("ninja").submodule_search_locations[0])
+STATICFILES_DIRS = [_NINJA / "static"]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -79,7 +86,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
-    "ninja",  # its templates and static files: the API docs' Swagger UI is served from here, not a CDN
     "axes",
     "csp",
     "liaison.core",
@@ -103,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "liaison.core.times.ViewerTimeZoneMiddleware",  # times and forms in the viewer's zone
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -116,7 +123,7 @@ WSGI_APPLICATION = "liaison.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [_NINJA / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -124,7 +131,10 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "liaison.web.context.site",
+                "liaison.notify.context.unread",
             ],
+            # {{ value|when }}: every time in the viewer's zone, with the zone named.
+            "builtins": ["liaison.core.templatetags.times"],
         },
     },
 ]
@@ -194,11 +204,18 @@ LIAISON_IMAP_PASSWORD = env("LIAISON_IMAP_PASSWORD")
 LIAISON_IMAP_FOLDER = env("LIAISON_IMAP_FOLDER", "INBOX")
 LIAISON_MAIL_MAX_MESSAGE_BYTES = envint("LIAISON_MAIL_MAX_MESSAGE_BYTES", 50 * 1024 * 1024)
 LIAISON_MAIL_MAX_ATTACHMENT_BYTES = envint("LIAISON_MAIL_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+# Every attachment, whichever door it comes through (liaison/requests/attachments.py).
+LIAISON_ATTACHMENT_MAX_BYTES = envint("LIAISON_ATTACHMENT_MAX_BYTES", LIAISON_MAIL_MAX_ATTACHMENT_BYTES)
 LIAISON_MAIL_SENDER_RATE = envint("LIAISON_MAIL_SENDER_RATE", 30)  # messages per sender per hour
 LIAISON_MAIL_REQUEST_RATE = envint("LIAISON_MAIL_REQUEST_RATE", 20)  # mail comments per request per hour
 LIAISON_MAIL_CONFIRM_WINDOW = envint("LIAISON_MAIL_CONFIRM_WINDOW", 600)  # seconds between confirmations
 LIAISON_MAIL_TRUSTED_AUTHSERV_ID = env("LIAISON_MAIL_TRUSTED_AUTHSERV_ID")
 LIAISON_DIGEST_HOUR = envint("LIAISON_DIGEST_HOUR", 7)  # UTC hour from which the daily digest goes out
+# At most this many mails of one kind per person per day go out at once; the rest wait for
+# the daily digest (they are in the app at once either way). 0 = no cap.
+LIAISON_NOTIFY_DAILY_CAP = envint("LIAISON_NOTIFY_DAILY_CAP", 3)
+# Seconds between two asks of the header's unread count (HTMX polling).
+LIAISON_NOTIFY_POLL_SECONDS = envint("LIAISON_NOTIFY_POLL_SECONDS", 30)
 
 # --- Background work ---------------------------------------------------------------
 # No task queue: work that leaves the HTTP request (mail, chat webhooks, rollups, reminders)

@@ -25,6 +25,8 @@ class AgendaConfig(AppConfig):
         register("service", "Maintenance windows", "agenda:maintenance", arg="slug", order=20)
 
         kinds.register("Agenda", {
-            "agenda.conflict": "A planned change conflicts with an event or commitment of my team",
-            "agenda.delay_asked": "A customer team asks my team to move a planned change",
+            "agenda.conflict": "A change collides with my team's event, or my team's change with theirs",
+            "agenda.conflict.settled": ("A conflict of my team is rescheduled, mitigated, accepted as a risk "
+                                        "or withdrawn"),
+            "agenda.delay_asked": "A customer team asks to move my team's change",
         })

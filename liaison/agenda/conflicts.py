@@ -28,7 +28,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import numpy as np
 from django.db import connection, transaction
 from django.db.models import Q
 
@@ -189,7 +188,7 @@ class Finding:
     def reason(self):
         change, target = self.change, self.target
         start, end = self.overlap
-        when = f"{start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M} UTC"
+        when = utc_window(start, end)
         touched = self.path[-1] if self.path else "?"
         if self.kind == Conflict.Kind.FREEZE:
             if target.org_wide:
@@ -205,6 +204,22 @@ class Finding:
                 else f"the {target.buffer_hours}-hour preparation buffer before it")
         return (f"The change “{change.title}” by {change.team.name} touches {touched}; {target.team.name}'s "
                 f"event “{target.title}” needs it: {why}. The change window overlaps {hits} ({when}).")
+
+
+def utc_window(start, end):
+    """How a stored reason names its window (UTC: the reason is written once for everyone)."""
+    return f"{start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M} UTC"
+
+
+def explain(conflict, zone):
+    """The conflict's reason for one reader, as they may read it (Conflict.shown_reason: a
+    confidential item of another team stays unnamed), its window in the reader's zone,
+    named, so the explanation does not mix UTC with the local times around it."""
+    from liaison.core.times import show
+
+    start, end = conflict.overlap_start, conflict.overlap_end
+    local = f"{show(start, zone)} – {show(end, zone)}"
+    return conflict.shown_reason.replace(utc_window(start, end), local)
 
 
 # --- one item at a time -------------------------------------------------------------------
@@ -393,6 +408,11 @@ def _reconcile(found, stored, now, by, notify):
     if notify and (created or reopened):
         to_announce = [c.pk for c in [*created, *reopened]]
         transaction.on_commit(lambda: announce_conflict(to_announce, now))
+    if notify and gone:  # a reschedule or a cancellation settled them: both leads hear what changed
+        from .services import announce_settled
+
+        to_settle = [c.pk for c in gone]
+        transaction.on_commit(lambda: announce_settled(to_settle, now, by=by))
     return len(created), len(reopened), settled
 
 
@@ -440,6 +460,7 @@ def overlap_pairs(c_ids, c_start, c_end, link_change, link_service, guards, depe
     start, end, services, org_wide)]; dependencies: {service: frozenset(itself and
     everything it depends on, transitively)}.
     """
+    import numpy as np
     pairs = set()
     if len(c_ids) == 0 or not guards:
         return pairs
@@ -490,6 +511,7 @@ def overlap_pairs(c_ids, c_start, c_end, link_change, link_service, guards, depe
 
 def find_pairs(changes, guards, dependencies):
     """overlap_pairs over plain tuples: changes [(id, start, end, services)] with datetimes or epoch seconds."""
+    import numpy as np
     def sec(value):
         return int(value.timestamp()) if isinstance(value, datetime) else int(value)
 
@@ -512,6 +534,7 @@ def _instant(column):
 
 def scan_pairs(since=None):
     """Load every window (ending after `since`, if given) and find the pairs. Returns (pairs, stats)."""
+    import numpy as np  # here, not at the top: the sweeps registry loads this module in every process
     c_t, e_t, f_t = Change._meta.db_table, Event._meta.db_table, FreezeWindow._meta.db_table
     cs_t, es_t = Change.services.through._meta.db_table, Event.services.through._meta.db_table
     fs_t = FreezeWindow.services.through._meta.db_table

@@ -37,14 +37,14 @@ from .models import (
 # --- notification: the one door to liaison.notify ------------------------------------------
 
 
-def notify_people(people, *, subject, body, url, kind, dedupe_key, now):
+def notify_people(people, *, subject, body, url, kind, dedupe_key, now, team=None):
     """Tell `people` something through the notify outbox: THE one place the agenda notifies.
 
     Both leads of a conflict are queued in one call, so they hear of it in the same sweep;
     `dedupe_key` makes a repeated detection (the periodic full scan) queue nothing new.
     """
     notify([p for p in people if p is not None and p.is_active], kind=kind, subject=subject, body=body,
-           link=url, dedupe_key=dedupe_key, now=now)
+           link=url, dedupe_key=dedupe_key, now=now, team=team)
 
 
 def announce_conflict(conflict_ids, now):
@@ -54,20 +54,74 @@ def announce_conflict(conflict_ids, now):
     for conflict in rows:
         other = conflict.event or conflict.freeze
         customer_lead = other.team.lead if other.team_id else None
-        leads = [conflict.change.team.lead, customer_lead]
-        # Each lead reads the conflict as they may see it: the other team's confidential item
-        # is "a confidential item of another team" (one query per lead; conflicts are rare).
-        views = {lead.pk: Conflict.objects.visible_to(lead).filter(pk=conflict.pk).first()
-                 for lead in leads if lead is not None}
-        if all(view is not None and view.hidden_side is None for view in views.values()):
-            groups = [(leads, conflict)]
-        else:
-            groups = [([lead], views.get(lead.pk) or conflict) for lead in leads if lead is not None]
-        for people, view in groups:
+        leads = [lead for lead in (conflict.change.team.lead, customer_lead) if lead is not None]
+        team_of = {conflict.change.team.lead_id: conflict.change.team_id}
+        if customer_lead is not None:
+            team_of[customer_lead.pk] = other.team_id
+        # Each lead reads the conflict as they may see it (the other team's confidential item
+        # is "a confidential item of another team"), with its window in their own time zone.
+        # Same dedupe key and moment for both: they hear of it in the same sweep.
+        for lead in leads:
+            view = Conflict.objects.visible_to(lead).filter(pk=conflict.pk).first() or conflict
             subject = (f"Agenda conflict ({conflict.get_severity_display().lower()}): "
                        f"{view.change_label} × {view.against_label}")
-            notify_people(people, subject=subject, body=view.shown_reason, url=conflict.get_absolute_url(),
-                          kind="agenda.conflict", dedupe_key=f"agenda.conflict:{conflict.pk}", now=now)
+            notify_people([lead], subject=subject, body=conflicts.explain(view, person_zone(lead)),
+                          url=conflict.get_absolute_url(), kind="agenda.conflict",
+                          dedupe_key=f"agenda.conflict:{conflict.pk}", now=now, team=team_of.get(lead.pk))
+
+
+def announce_settled(conflict_ids, now, by=None):
+    """Tell both leads of each conflict what changed when it is settled: resolved by a
+    reschedule (old and new window), by a mitigation (the plan), by the customer lead
+    accepting the risk, or withdrawn. Each lead reads the times in their own time zone,
+    so each gets their own text; whoever settled it is not told what they just did."""
+    rows = (Conflict.objects.filter(pk__in=conflict_ids)
+            .select_related("change__team__lead", "event__team__lead", "freeze__team__lead", "settled_by"))
+    for conflict in rows:
+        service, customer = sides(conflict)
+        for team in (service, customer):
+            lead = team.lead if team is not None else None
+            if lead is None or not lead.is_active or (by is not None and lead.pk == by.pk):
+                continue
+            # As this lead may see it: another team's confidential item keeps its title hidden.
+            view = Conflict.objects.visible_to(lead).select_related("settled_by").filter(pk=conflict.pk).first()
+            subject, body = _settled_text(view or conflict, lead)
+            notify([lead], kind="agenda.conflict.settled", subject=subject, body=body,
+                   link=conflict.get_absolute_url(), team=team, now=now,
+                   dedupe_key=f"agenda.conflict.settled:{conflict.pk}:{conflict.status}:{now.isoformat()}")
+
+
+def _settled_text(conflict, reader):
+    """(subject, body) for `reader`: labels as they may see them, times in their zone."""
+    from liaison.core.times import show
+
+    change, title, against = conflict.change, conflict.change_label, conflict.against_label
+    who = f" by {conflict.settled_by}" if conflict.settled_by_id else ""
+    if conflict.resolution == Conflict.Resolution.RESCHEDULED:
+        move = change.reschedules.order_by("-at", "-id").first()
+        what = "rescheduled"
+        if move is not None:
+            detail = (f"{title} moved{who} from {show(move.old_start, reader)} – {show(move.old_end, reader)} "
+                      f"to {show(move.new_start, reader)} – {show(move.new_end, reader)}; it no longer collides "
+                      f"with {against}.")
+        else:
+            detail = f"{title} no longer collides with {against}."
+    elif conflict.resolution == Conflict.Resolution.MITIGATED:
+        what = "mitigated"
+        detail = (f"{title} keeps its window ({show(change.start, reader)} – {show(change.end, reader)}); "
+                  f"{conflict.change_team_label} protects {against} with this plan{who}:\n{conflict.mitigation_plan}")
+    elif conflict.resolution == Conflict.Resolution.RISK_ACCEPTED:
+        what = "risk accepted"
+        side = conflict.against_team_label if conflict.event_id else "The customer side"
+        detail = (f"{side} accepted the risk{who}: {title} goes ahead on {show(change.start, reader)} – "
+                  f"{show(change.end, reader)} during {against}.")
+    else:
+        what = "withdrawn"
+        detail = f"The collision between {title} and {against} is withdrawn{who}."
+        last = conflict.entries.order_by("-at", "-id").first()
+        if last is not None and last.text and conflict.hidden_side is None:
+            detail += f"\n{last.text}"
+    return f"Agenda conflict {what}: {title} × {against}", detail
 
 
 # --- who may do what ------------------------------------------------------------------------
@@ -522,7 +576,8 @@ def ask_delay(conflict, *, by, now, text=""):
             _check_text("text", text, required=False) or "Please move the change.")
     notify_people([conflict.change.team.lead], subject=f"Delay asked: {conflict.change.title}",
                   body=f"{by} asks for the change to be moved.\n\n{conflict.reason}", url=conflict.get_absolute_url(),
-                  kind="agenda.delay_asked", dedupe_key=f"agenda.delay_asked:{conflict.pk}:{now.isoformat()}", now=now)
+                  kind="agenda.delay_asked", dedupe_key=f"agenda.delay_asked:{conflict.pk}:{now.isoformat()}", now=now,
+                  team=conflict.change.team_id)
     return conflict
 
 
@@ -534,7 +589,9 @@ def mitigate(conflict, *, by, now, plan):
     require_member(by, service, "mitigate this conflict")
     plan = _check_text("plan", plan)
     conflict.mitigation_plan = plan
-    return _settle(conflict, Conflict.Status.RESOLVED, Conflict.Resolution.MITIGATED, by, now, plan)
+    _settle(conflict, Conflict.Status.RESOLVED, Conflict.Resolution.MITIGATED, by, now, plan)
+    transaction.on_commit(lambda: announce_settled([conflict.pk], now, by=by))
+    return conflict
 
 
 @transaction.atomic
@@ -543,8 +600,10 @@ def accept_risk(conflict, *, by, now, text=""):
     _require_unsettled(conflict)
     _service, customer = sides(conflict)
     require_lead(by, customer, "accept this risk")
-    return _settle(conflict, Conflict.Status.RESOLVED, Conflict.Resolution.RISK_ACCEPTED, by, now,
-                   _check_text("text", text, required=False) or "Risk accepted.")
+    _settle(conflict, Conflict.Status.RESOLVED, Conflict.Resolution.RISK_ACCEPTED, by, now,
+            _check_text("text", text, required=False) or "Risk accepted.")
+    transaction.on_commit(lambda: announce_settled([conflict.pk], now, by=by))
+    return conflict
 
 
 @transaction.atomic
@@ -554,8 +613,10 @@ def withdraw(conflict, *, by, now, text=""):
     _service, customer = sides(conflict)
     if not ((by and by.is_org_admin) or (customer is not None and is_member(by, customer))):
         raise PermissionDenied("Only the customer team may withdraw this conflict.")
-    return _settle(conflict, Conflict.Status.WITHDRAWN, "", by, now,
-                   _check_text("text", text, required=False) or "Withdrawn.")
+    _settle(conflict, Conflict.Status.WITHDRAWN, "", by, now,
+            _check_text("text", text, required=False) or "Withdrawn.")
+    transaction.on_commit(lambda: announce_settled([conflict.pk], now, by=by))
+    return conflict
 
 
 def comment(conflict, *, by, now, text):

@@ -20,9 +20,12 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from liaison.core.times import local_input, zone_of
 from liaison.org.models import Service, Team
+from liaison.org.scope import list_scope
 
 from . import ical, scheduling, services
+from .conflicts import explain as explain_conflict
 from .forms import (
     ChangeEditForm,
     ChangeForm,
@@ -67,30 +70,61 @@ def _fail(request, exc):
 @login_required
 def overview(request):
     user, now = request.user, _now()
-    conflicts = (Conflict.objects.visible_to(user).unsettled()
-                 .select_related("change__team", "event__team", "freeze").order_by("-score", "overlap_start")[:10])
-    my_teams = list(user.teams.order_by("name"))
+    scope = list_scope(request, "agenda")
+    conflicts = _scoped_conflicts(Conflict.objects.visible_to(user).unsettled(), scope)
+    conflicts = conflicts.select_related("change__team", "event__team", "freeze").order_by("-score", "overlap_start")
+    my_teams = scope.teams
+    changes = Change.objects.visible_to(user).filter(end__gt=now, status__in=Change.LIVE)
+    events = Event.objects.visible_to(user).filter(end__gt=now, status=Event.Status.SCHEDULED)
     return _render(request, "agenda/overview.html", {
-        "conflicts": conflicts, "my_teams": my_teams,
-        "changes": Change.objects.visible_to(user).filter(end__gt=now, status__in=Change.LIVE)
-        .select_related("team")[:10],
-        "events": Event.objects.visible_to(user).filter(end__gt=now, status=Event.Status.SCHEDULED)
-        .select_related("team")[:10],
+        "conflicts": conflicts[:10], "my_teams": my_teams, "scope": scope,
+        "changes": _scoped_changes(changes, scope).select_related("team")[:10],
+        "events": _scoped_events(events, scope).select_related("team")[:10],
     })
+
+
+# --- lists that start from you (liaison.org.scope) ---------------------------------------------
+
+def _scoped_conflicts(conflicts, scope):
+    """Mine: conflicts where one of my teams is either side."""
+    if not scope.mine:
+        return conflicts
+    ids = scope.team_ids
+    return conflicts.filter(Q(change__team__in=ids) | Q(event__team__in=ids) | Q(freeze__team__in=ids))
+
+
+def _scoped_changes(changes, scope):
+    """Mine: my teams' changes, and changes that collide with my teams' events or freezes."""
+    if not scope.mine:
+        return changes
+    ids = scope.team_ids
+    mine = Conflict.objects.filter(Q(event__team__in=ids) | Q(freeze__team__in=ids)).values("change_id")
+    return changes.filter(Q(team__in=ids) | Q(pk__in=mine))
+
+
+def _scoped_events(events, scope):
+    """Mine: my teams' events, events shared with them, and events my teams' changes collide with."""
+    if not scope.mine:
+        return events
+    ids = scope.team_ids
+    hit = Conflict.objects.filter(change__team__in=ids, event__isnull=False).values("event_id")
+    shared = Event.shared_with.through.objects.filter(team__in=ids).values("event_id")
+    return events.filter(Q(team__in=ids) | Q(pk__in=shared) | Q(pk__in=hit))
 
 
 # --- changes ---------------------------------------------------------------------------------------
 
 @login_required
 def change_list(request):
-    changes = (Change.objects.visible_to(request.user).select_related("team")
+    scope = list_scope(request, "agenda.changes")
+    changes = (_scoped_changes(Change.objects.visible_to(request.user), scope).select_related("team")
                .annotate(open_conflicts=Count("conflicts", filter=Q(conflicts__status__in=Conflict.UNSETTLED)))
                .order_by("-start"))
     status = request.GET.get("status", "")
     if status in Change.Status.values:
         changes = changes.filter(status=status)
     return _render(request, "agenda/change_list.html", {
-        "page_obj": _page(request, changes), "status": status, "statuses": Change.Status.choices,
+        "page_obj": _page(request, changes), "status": status, "statuses": Change.Status.choices, "scope": scope,
         "minimum": settings.LIAISON_MIN_CHANGE_NOTICE_DAYS})
 
 
@@ -137,7 +171,10 @@ def change_detail(request, pk):
         "services_list": change.services.select_related("team"), "proposals": proposals,
         "affected": services.affected_customers(change, user, now),
         "reschedules": change.reschedules.select_related("by"),
-        "reschedule_form": RescheduleForm(user=user, initial={"time_zone": change.time_zone}),
+        # In the viewer's zone, prefilled with the current window (was: the change's zone, empty).
+        "reschedule_form": RescheduleForm(user=user, initial={
+            "time_zone": zone_of(user).key, "start": local_input(change.start, user),
+            "end": local_input(change.end, user)}),
         "minimum": settings.LIAISON_MIN_CHANGE_NOTICE_DAYS,
     })
 
@@ -246,10 +283,11 @@ def change_pick(request, pk):
 
 @login_required
 def event_list(request):
-    events = (Event.objects.visible_to(request.user).select_related("team")
+    scope = list_scope(request, "agenda.events")
+    events = (_scoped_events(Event.objects.visible_to(request.user), scope).select_related("team")
               .annotate(open_conflicts=Count("conflicts", filter=Q(conflicts__status__in=Conflict.UNSETTLED)))
               .order_by("-start"))
-    return _render(request, "agenda/event_list.html", {"page_obj": _page(request, events)})
+    return _render(request, "agenda/event_list.html", {"page_obj": _page(request, events), "scope": scope})
 
 
 @login_required
@@ -314,10 +352,13 @@ def event_cancel(request, pk):
 @login_required
 def conflict_list(request):
     show = request.GET.get("show", "open")
-    conflicts = Conflict.objects.visible_to(request.user).select_related("change__team", "event__team", "freeze")
+    scope = list_scope(request, "agenda.conflicts")
+    conflicts = _scoped_conflicts(Conflict.objects.visible_to(request.user), scope)
+    conflicts = conflicts.select_related("change__team", "event__team", "freeze")
     if show != "all":
         conflicts = conflicts.unsettled()
-    return _render(request, "agenda/conflict_list.html", {"page_obj": _page(request, conflicts), "show": show})
+    return _render(request, "agenda/conflict_list.html", {"page_obj": _page(request, conflicts), "show": show,
+                                                          "scope": scope})
 
 
 def _conflict(request, pk):
@@ -331,6 +372,7 @@ def conflict_detail(request, pk):
     service_team, customer_team = services.sides(conflict)
     return _render(request, "agenda/conflict_detail.html", {
         "conflict": conflict, "entries": conflict.entries_for_viewer(),
+        "explanation": explain_conflict(conflict, zone_of(user)),
         "service_team": service_team, "customer_team": customer_team,
         "is_service": services.is_member(user, service_team),
         "is_customer": customer_team is not None and services.is_member(user, customer_team),
@@ -487,8 +529,15 @@ def team_calendar(request, slug):
 
 @login_required
 def notice_ranking(request):
+    scope = list_scope(request, "agenda.notice")
+    rows = services.notice_ranking(request.user)
+    if scope.mine:  # my teams, and the service teams whose changes touch what my teams depend on
+        wanted = set(scope.team_ids) | set(
+            Service.objects.filter(pk__in={s for t in scope.teams for s in services.team_dependency_services(t)})
+            .values_list("team_id", flat=True))
+        rows = [r for r in rows if r["team__pk"] in wanted]
     return _render(request, "agenda/notice_ranking.html", {
-        "rows": services.notice_ranking(request.user), "minimum": settings.LIAISON_MIN_CHANGE_NOTICE_DAYS})
+        "rows": rows, "minimum": settings.LIAISON_MIN_CHANGE_NOTICE_DAYS, "scope": scope})
 
 
 @login_required

@@ -74,6 +74,7 @@ from liaison.notify.rendering import loop_marker
 from liaison.notify.services import message_rows, queue
 from liaison.org.models import Person, Service
 from liaison.requests import services as requests
+from liaison.requests.attachments import clean_upload
 from liaison.requests.models import OPEN_STATUSES, DateKind, Request, Status
 
 from . import parsing
@@ -289,9 +290,14 @@ def _title(subject, text):
 # --- the ingest -----------------------------------------------------------------------
 
 def _split_attachments(p):
-    limit = settings.LIAISON_MAIL_MAX_ATTACHMENT_BYTES
-    kept = [a for a in p.attachments if len(a.data) <= limit]
-    refused = [a for a in p.attachments if len(a.data) > limit]
+    """Kept: what the one attachment validator accepts (size, type sniffed from content)."""
+    kept, refused = [], []
+    for a in p.attachments:
+        try:
+            clean_upload(a.data, a.name, limit=settings.LIAISON_MAIL_MAX_ATTACHMENT_BYTES)
+            kept.append(a)
+        except ValidationError:
+            refused.append(a)
     return kept, refused
 
 
@@ -300,7 +306,7 @@ def _refused_note(refused):
         return ""
     names = ", ".join(f"{a.name} ({len(a.data) // 1024} KiB)" for a in refused)
     limit = settings.LIAISON_MAIL_MAX_ATTACHMENT_BYTES // 1024
-    return (f"\n\nNot kept (over the {limit} KiB limit for attachments by mail): {names}. "
+    return (f"\n\nNot kept (over the {limit} KiB limit, or a kind of file Liaison does not keep): {names}. "
             "Share them through a link, or attach them on the request's page.")
 
 

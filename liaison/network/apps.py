@@ -23,6 +23,4 @@ class NetworkConfig(AppConfig):
         register("nav", "Network", "network_home", order=30, active="network_")
         register("team", "Team network", "network_team", arg="slug", order=30)
 
-        kinds.register("Network", {
-            "network.nudge": "My team depends on a team nobody of us has talked to for a while",
-        })
+        kinds.register("Network", {"network.nudge": "My team has lost touch with a team it depends on"})

@@ -46,7 +46,7 @@ def send_notifications(messages, now):
     for message in messages:
         rows.extend(message_rows(message["recipients"], kind=message["kind"], subject=message["subject"],
                                  body=message.get("body", ""), link=message.get("link", ""),
-                                 dedupe_key=message["dedupe_key"], now=now))
+                                 dedupe_key=message["dedupe_key"], now=now, team=message.get("team")))
     queue(rows)
     return len(rows)
 
@@ -425,7 +425,8 @@ def send_nudges(now):
             body += "\n\nLog an interaction when you have been in touch; it clears this nudge."
             messages.append({"recipients": sorted(recipients[team_id]), "kind": "network.nudge",
                              "subject": f"Time to reconnect with {names[other_id]}", "body": body,
-                             "link": f"/network/nudges/#nudge-{nudge.pk}", "dedupe_key": f"network.nudge:{nudge.pk}"})
+                             "link": f"/network/nudges/#nudge-{nudge.pk}", "dedupe_key": f"network.nudge:{nudge.pk}",
+                             "team": team_id})
         send_notifications(messages, now)
     return len(created)
 

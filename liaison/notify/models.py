@@ -25,6 +25,7 @@ class Notification(models.Model):
         SUPPRESSED = "suppressed", "Suppressed (turned off by the recipient)"
         DIGEST = "digest", "Waiting for the recipient's daily digest"
         DIGESTED = "digested", "Sent in a daily digest"
+        APP = "app", "Shown in the app only (no mail, by the recipient's choice)"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
@@ -46,6 +47,12 @@ class Notification(models.Model):
     last_error = models.TextField(blank=True)
     in_reply_to = models.CharField(max_length=500, blank=True,
                                    help_text="Message-ID this mail answers (a confirmation answers the request mail).")
+    # In the app: every notification also shows on the person's notifications page until
+    # read. Both columns are nullable so the hot-path INSERTs that leave them out still work.
+    read_at = models.DateTimeField(null=True, blank=True)
+    team = models.ForeignKey("org.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             db_index=False,
+                             help_text="The recipient's team this is about (the notifications page filters by it).")
 
     class Meta:
         ordering = ["-created_at"]
@@ -53,6 +60,8 @@ class Notification(models.Model):
             # The sweep's hot path: only pending rows, oldest due first.
             models.Index(fields=["due_at", "id"], condition=Q(state="pending"), name="notify_pending_due"),
             models.Index(fields=["recipient", "-created_at"], name="notify_recipient_recent"),
+            # The header's unread count, asked every few seconds by every open page.
+            models.Index(fields=["recipient", "due_at"], condition=Q(read_at__isnull=True), name="notify_unread"),
         ]
 
     def __str__(self):
@@ -74,7 +83,8 @@ class NotificationPreference(models.Model):
     class Mode(models.TextChoices):
         IMMEDIATE = "immediate", "Send immediately"
         OFF = "off", "Off"
-        DIGEST = "digest", "In a daily digest"  # last, so the existing radio ids stay put
+        DIGEST = "digest", "In a daily digest"  # after OFF, so the existing radio ids stay put
+        APP = "app", "In the app only"
 
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                related_name="notification_preferences")

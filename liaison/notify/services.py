@@ -24,6 +24,14 @@ give. We choose **at-least-once with a stable Message-ID**, never "at most once"
 * The alternative — commit "sent" before sending — would lose the reminder for good on
   a crash, and a reminder nobody receives is the failure this product exists to avoid.
 
+Caps: at most LIAISON_NOTIFY_DAILY_CAP mails of one kind go to one person in one day (the
+recipient's local day) at once; the rest are parked for the daily digest like a digest
+preference would, so a sweep that finds 40 stale relationships at once sends three mails
+and one digest, not 40 mails. Every notification is in the app at once whatever its mail
+does (liaison.notify.inbox); "app only" sends no mail at all. The cap is counted per
+sweep batch from what was already sent that day: several workers sending one burst at the
+same instant may each send up to the cap (at most the number of workers times the cap).
+
 Preferences are applied at delivery, not at creation: creating a notification costs
 one INSERT on the hot path (a request created through the API), and a person who turns
 a kind off after a reminder was queued does not get it. A turned-off row is kept as
@@ -31,8 +39,10 @@ a kind off after a reminder was queued does not get it. A turned-off row is kept
 """
 
 import logging
-from datetime import timedelta
+import zoneinfo
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.db import transaction
@@ -53,7 +63,7 @@ UNDIGESTED_KINDS = {"notify.digest", "mail.confirmation"}
 
 
 def notify(recipients, *, kind, subject, body="", link="", dedupe_key, now, channel=Notification.Channel.EMAIL,
-           due_at=None, in_reply_to=""):
+           due_at=None, in_reply_to="", team=None):
     """Queue one notification per recipient; idempotent by `dedupe_key`.
 
     `recipients` are Persons or person ids (ids save a query on hot paths); duplicates
@@ -61,9 +71,12 @@ def notify(recipients, *, kind, subject, body="", link="", dedupe_key, now, chan
     calling this again — from a retried sweep, a second worker, a double click — creates
     nothing new (INSERT ... ON CONFLICT DO NOTHING). One query, whatever the number of
     recipients. Returns the number of recipients asked for.
+
+    `team` is the team the notification is about for its recipient (the notifications
+    page filters by it): a Team or id for all, or {person id: team id} (key None: the rest).
     """
     rows = message_rows(recipients, kind=kind, subject=subject, body=body, link=link, dedupe_key=dedupe_key,
-                        now=now, channel=channel, due_at=due_at)
+                        now=now, channel=channel, due_at=due_at, team=team)
     for row in rows:
         row.in_reply_to = in_reply_to[:500]
     queue(rows)
@@ -71,16 +84,20 @@ def notify(recipients, *, kind, subject, body="", link="", dedupe_key, now, chan
 
 
 def message_rows(recipients, *, kind, subject, body="", link="", dedupe_key, now,
-                 channel=Notification.Channel.EMAIL, due_at=None):
+                 channel=Notification.Channel.EMAIL, due_at=None, team=None):
     """Unsaved Notification rows for `recipients` (see notify); pass many batches to queue()."""
     ids = []
     for r in recipients:
         pk = getattr(r, "pk", r)
         if pk is not None and pk not in ids:
             ids.append(pk)
+    if isinstance(team, dict):
+        teams = {k: getattr(v, "pk", v) for k, v in team.items()}
+    else:
+        teams = {None: getattr(team, "pk", team)}
     return [Notification(recipient_id=pk, kind=kind, channel=channel, subject=subject[:300], body=body,
                          link=link, dedupe_key=f"{dedupe_key}:{pk}:{channel}"[:255], created_at=now,
-                         due_at=due_at or now)
+                         due_at=due_at or now, team_id=teams.get(pk, teams.get(None)))
             for pk in ids]
 
 
@@ -108,10 +125,12 @@ def queue_params(rows):
     return dumps([_row(r) for r in rows])
 
 
-def mark_sent_before(moment):
+def mark_sent_before(moment, read_before=None):
     """Mark pending notifications created before `moment` as sent when they were created
     (the demo's history: what people were told two years ago is kept, but not mailed
-    today). Returns how many."""
+    today), and those created before `read_before` as read then. Returns how many were sent."""
+    if read_before is not None:
+        Notification.objects.filter(created_at__lt=read_before, read_at__isnull=True).update(read_at=F("created_at"))
     return Notification.objects.filter(state=Notification.State.PENDING, created_at__lt=moment).update(
         state=Notification.State.SENT, sent_at=F("created_at"), attempts=1)
 
@@ -119,7 +138,7 @@ def mark_sent_before(moment):
 # --- preferences -------------------------------------------------------------------
 
 def set_preference(person, kind, mode):
-    """Set `person`'s mode ("immediate", "digest" or "off") for `kind` (exact, dotted prefix or "*")."""
+    """Set `person`'s mode ("immediate", "digest", "app" or "off") for `kind` (exact, dotted prefix or "*")."""
     if mode not in NotificationPreference.Mode.values:
         raise ValidationError({"mode": f"Mode must be one of {', '.join(NotificationPreference.Mode.values)}."})
     kind = (kind or "").strip()
@@ -184,6 +203,50 @@ def _mark_failed_attempt(notification, now, error):
     notification.save(update_fields=["state", "attempts", "last_error", "due_at"])
 
 
+def daily_cap():
+    return max(0, int(getattr(settings, "LIAISON_NOTIFY_DAILY_CAP", 0) or 0))
+
+
+def _local_day_bounds(person, now):
+    """[start, end) of `person`'s local day containing `now`, in UTC."""
+    try:
+        zone = zoneinfo.ZoneInfo(getattr(person, "time_zone", "") or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    local = now.astimezone(zone)
+    start = datetime.combine(local.date(), datetime.min.time(), tzinfo=zone)
+    end = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    return start, end
+
+
+class _Caps:
+    """How many mails of each kind each person was sent today, read once per (person, kind)
+    per batch and counted up as the batch sends."""
+
+    def __init__(self, now):
+        self.now, self.cap, self.sent = now, daily_cap(), {}
+
+    def _key(self, n):
+        start, _end = _local_day_bounds(n.recipient, self.now)
+        return (n.recipient_id, n.kind, start)
+
+    def over(self, n):
+        if not self.cap or n.kind in UNDIGESTED_KINDS:
+            return False
+        key = self._key(n)
+        if key not in self.sent:
+            start, end = _local_day_bounds(n.recipient, self.now)
+            self.sent[key] = Notification.objects.filter(
+                recipient_id=n.recipient_id, kind=n.kind, state=Notification.State.SENT,
+                sent_at__gte=start, sent_at__lt=end).count()
+        return self.sent[key] >= self.cap
+
+    def count(self, n):
+        key = self._key(n)
+        if key in self.sent:
+            self.sent[key] += 1
+
+
 def deliver_pending(now, limit=BATCH_LIMIT, connection=None):
     """Send due pending notifications, each in its own locked transaction.
 
@@ -191,11 +254,14 @@ def deliver_pending(now, limit=BATCH_LIMIT, connection=None):
     crash after the send and before the commit leaves the row pending, so it is sent
     again with the same Message-ID (see the module docstring); a recipient who turned
     the kind off gets nothing and the row becomes "suppressed"; a deactivated recipient
-    likewise; a failed send is retried with back-off, up to MAX_ATTEMPTS, then "failed".
-    Returns {"sent": n, "suppressed": n, "failed": n}.
+    likewise; "app only" becomes "app" (no mail); a kind already mailed
+    LIAISON_NOTIFY_DAILY_CAP times to this person today waits for the digest; a failed send
+    is retried with back-off, up to MAX_ATTEMPTS, then "failed".
+    Returns {"sent": n, "suppressed": n, "failed": n, ...}.
     """
     counts = {"sent": 0, "suppressed": 0, "failed": 0}
     prefs_cache = {}
+    caps = _Caps(now)
     mail = connection or get_connection(fail_silently=False)
     last_id = 0
     if connection is None:
@@ -211,7 +277,13 @@ def deliver_pending(now, limit=BATCH_LIMIT, connection=None):
                     prefs_cache[n.recipient_id] = preferences_of(n.recipient)
                 mode = _mode_for(prefs_cache[n.recipient_id], n.kind)
                 off = mode == NotificationPreference.Mode.OFF
-                if mode == NotificationPreference.Mode.DIGEST and n.kind not in UNDIGESTED_KINDS and not off:
+                if mode == NotificationPreference.Mode.APP and n.kind not in UNDIGESTED_KINDS:
+                    n.state = Notification.State.APP
+                    n.save(update_fields=["state"])
+                    counts["app"] = counts.get("app", 0) + 1
+                    continue
+                if not off and n.kind not in UNDIGESTED_KINDS and (
+                        mode == NotificationPreference.Mode.DIGEST or caps.over(n)):
                     n.state = Notification.State.DIGEST  # the daily digest sweep picks it up
                     n.save(update_fields=["state"])
                     counts["digest"] = counts.get("digest", 0) + 1
@@ -230,6 +302,7 @@ def deliver_pending(now, limit=BATCH_LIMIT, connection=None):
                     continue
                 # Between here and COMMIT is the at-least-once window (module docstring).
                 _mark_sent(n, now)
+                caps.count(n)
                 counts["sent"] += 1
     finally:
         if connection is None:

@@ -29,6 +29,7 @@ class RequestsConfig(AppConfig):
             "request.acknowledged": "My request is acknowledged",
             "request.committed": "My request gets a committed date",
             "request.slipped": "A commitment to me changes date",
+            "request.slipped.past_hard_date": "A commitment moves past a hard need-by date (both sides)",
             "request.declined": "My request is declined",
             "request.progress": "Progress on my request",
             "request.blocked": "A blocker is raised",

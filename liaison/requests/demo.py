@@ -80,10 +80,11 @@ def _settle_history(now):
     back to yesterday. They are the record of what people were told, so they are kept,
     but as already sent (sent_at = created_at): otherwise the demo's worker would mail
     thousands of two-year-old messages at start. Today's stay pending and go out, as
-    they would have.
+    they would have. In the app, what is older than a week was read long ago (a person's
+    unread count starts with the last days, not two years of history).
     """
     midnight = datetime.combine(timezone.localdate(now), time.min, timezone.get_current_timezone())
-    return mark_sent_before(midnight)
+    return mark_sent_before(midnight, read_before=now - timedelta(days=7))
 
 
 # --- seed 000: the remote office waiting on HQ -------------------------------------------

@@ -133,16 +133,19 @@ def provider_contacts(request):
     return list(Membership.objects.filter(team_id=request.provider_team_id).values_list("person_id", flat=True))
 
 
-def _tell(recipients, request, event, kind, subject, body=""):
+def _tell(recipients, request, event, kind, subject, body="", team=None):
     """Queue `kind` for `recipients` about `event`; the dedupe key is the event, so a
     retried call never doubles a message."""
-    queue(_tell_rows(recipients, request, event, kind, subject, body))
+    queue(_tell_rows(recipients, request, event, kind, subject, body, team=team))
 
 
-def _tell_rows(recipients, request, event, kind, subject, body=""):
+def _tell_rows(recipients, request, event, kind, subject, body="", team=None):
+    # In the app, a notification is filed under the recipient's side: the requester's
+    # team for the requester, the provider team for everyone else unless `team` says.
+    team = team or {None: request.provider_team_id, request.requester_id: request.requester_team_id}
     return message_rows([r for r in recipients if r is not None and r != event.actor_id], kind=kind,
                         subject=f"[{request.service.name}] {subject}", body=body, link=request.get_absolute_url(),
-                        dedupe_key=f"request:{request.pk}:event:{event.pk}", now=event.at)
+                        dedupe_key=f"request:{request.pk}:event:{event.pk}", now=event.at, team=team)
 
 
 

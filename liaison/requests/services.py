@@ -26,6 +26,7 @@ from liaison.core.business_days import add_business_days
 from liaison.notify.services import notify, queue
 from liaison.org.models import Person, Team
 
+from .attachments import clean_upload
 from .creating import NewRequest, create_forecast, create_requests, plan_request, submit_request  # noqa: F401
 from .inbox import (  # noqa: F401 - the lists live in inbox.py; these names stay importable here
     DUE_SOON_BUSINESS_DAYS,
@@ -41,6 +42,7 @@ from .models import (
     OPEN_STATUSES,
     Attachment,
     Blocker,
+    DateKind,
     Escalation,
     EscalationWarning,
     EventKind,
@@ -254,9 +256,30 @@ def change_commitment(request, *, by, new_date, reason, now):
     request.slip_count += 1
     _save(request, now, "committed_date", "due_date", "slip_count")
     event = _event(request, EventKind.SLIPPED, by, now, old_date=old, new_date=new_date, reason=reason)
-    _tell([request.requester_id], request, event, "request.slipped",
-          f"New date {new_date:%a %d %b} (was {old:%d %b}): {request.title}", f"{by}: {reason}")
+    if request.date_kind == DateKind.HARD and new_date > request.need_by:
+        _tell_past_hard_date(request, event, old, by, reason)
+    else:
+        _tell([request.requester_id], request, event, "request.slipped",
+              f"New date {new_date:%a %d %b} (was {old:%d %b}): {request.title}", f"{by}: {reason}")
     return request
+
+
+def _tell_past_hard_date(request, event, old, by, reason):
+    """A commitment now lands after a *hard* need-by date: both sides hear it in the same
+    sweep (requester and their lead, the provider's owner and lead), with what changed."""
+    leads = dict(Team.objects.filter(pk__in=[request.provider_team_id, request.requester_team_id])
+                 .values_list("pk", "lead_id"))
+    requester_side = [request.requester_id, leads.get(request.requester_team_id)]
+    provider_side = [request.provider_owner_id, leads.get(request.provider_team_id)]
+    team = {None: request.provider_team_id, **{p: request.requester_team_id for p in requester_side if p}}
+    new = request.committed_date
+    was = "already after it" if old > request.need_by else f"was {old:%a %d %b}, in time"
+    body = (f"{by} moved the commitment to {new:%a %d %b %Y} ({was}); the hard need-by date is "
+            f"{request.need_by:%a %d %b %Y}.\nReason: {reason}\n\n"
+            f"{request.requester_team} needs it by then; {request.provider_team} cannot deliver before. "
+            "Agree now on an option, a partial delivery or a new plan, together.")
+    _tell([*requester_side, *provider_side], request, event, "request.slipped.past_hard_date",
+          f"Past the hard date {request.need_by:%d %b}: now {new:%a %d %b}: {request.title}", body, team=team)
 
 
 @transaction.atomic
@@ -464,10 +487,11 @@ def comment_many(comments, *, now):
 
 @transaction.atomic
 def add_attachment(request, *, by, file, now, name=""):
-    """Attach a file. Either side, while not closed."""
+    """Attach a file. Either side, while not closed; checked by the one validator (attachments.py)."""
     _require_either_side(request, by, "attach files")
     _require_status(request, (Status.FORECAST, *OPEN_STATUSES, Status.DELIVERED), "attach files to")
-    attachment = Attachment.objects.create(request=request, file=file, name=(name or file.name)[:255],
+    upload = clean_upload(file, name or getattr(file, "name", ""))
+    attachment = Attachment.objects.create(request=request, file=upload.as_file(), name=upload.name,
                                            uploaded_by=by, at=now)
     _event(request, EventKind.ATTACHED, by, now, attachment=attachment.pk, name=attachment.name)
     return attachment

@@ -13,7 +13,6 @@ The notification rows are notify's (liaison.notify.services.message_rows), and s
 statement that inserts them (liaison.notify.services.queue, or its SQL for the CTE).
 """
 
-import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
@@ -97,6 +96,8 @@ def _prepared_cursor():
     connection.ensure_connection()
     raw = connection.connection
     raw.prepare_threshold = 0
+    import psycopg  # here, not at the top: SQLite processes (the mail pipe) need not load it
+
     cursor = psycopg.Cursor(raw)
     return _LoggedPreparedCursor(cursor, connection) if connection.queries_logged else connection.make_cursor(cursor)
 

@@ -4,7 +4,7 @@ from liaison.core.links import links_for
 
 
 def site(request):
-    context = {"org_name": settings.LIAISON_ORG_NAME}
+    context = {"org_name": settings.LIAISON_ORG_NAME, "attachment_max": settings.LIAISON_ATTACHMENT_MAX_BYTES}
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         match = getattr(request, "resolver_match", None)

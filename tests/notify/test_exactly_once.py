@@ -21,6 +21,12 @@ from tests.factories import NotificationFactory, PersonFactory
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
+@pytest.fixture(autouse=True)
+def no_daily_cap(settings):
+    """Ten of one kind to each person here: the cap (tests/notify/test_caps.py) would hold most back."""
+    settings.LIAISON_NOTIFY_DAILY_CAP = 0
+
+
 def make_rows(n):
     people = [PersonFactory(email=f"p{i}@corp.example") for i in range(4)]
     return [NotificationFactory(recipient=people[i % 4], due_at=NOW) for i in range(n)]

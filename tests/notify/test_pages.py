@@ -81,13 +81,15 @@ def test_leads_and_org_admins_find_the_webhooks_page_others_do_not(login, person
     assert link in login(lead).get(URL).content.decode()
 
 
-def test_the_header_links_to_the_preferences_next_to_the_name(client, login, person):
-    assert 'href="/notifications/preferences/"' not in client.get("/accounts/login/").content.decode()
+def test_the_header_links_to_the_notifications_next_to_the_name_and_they_to_the_preferences(client, login, person):
+    assert 'href="/notifications/' not in client.get("/accounts/login/").content.decode()
     home = login(person).get("/").content.decode()
     account = home[home.index('<div class="account">'):]
-    assert account.index("Nina Notified") < account.index(f'<a href="{URL}">Notifications</a>')
-    page = login(person).get(URL).content.decode()
-    assert f'<a href="{URL}" aria-current="page">Notifications</a>' in page
+    assert account.index("Nina Notified") < account.index('href="/notifications/"')
+    inbox = login(person).get("/notifications/").content.decode()
+    assert 'href="/notifications/" hx-get="/notifications/unread/"' in inbox
+    assert 'aria-current="page">Notifications' in inbox
+    assert f'<a href="{URL}">notification preferences</a>' in inbox
 
 
 WEBHOOKS = "/notifications/webhooks/"
