@@ -6,6 +6,7 @@ LIAISON_ALLOWED_HOSTS, DATABASE_URL and LIAISON_DEBUG=0; `liaison check --deploy
 then passes (see README, "Production").
 """
 
+import importlib.util
 import os
 import secrets
 from pathlib import Path
@@ -69,6 +70,12 @@ ALLOWED_HOSTS = envlist("LIAISON_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver
 CSRF_TRUSTED_ORIGINS = envlist("LIAISON_CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("LIAISON_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# django-ninja's templates and static files (the API docs' Swagger UI is served from them,
+# not from a CDN), found without importing the package: as an installed app, `ninja`
+# (and pydantic with it) would load in every process, the MTA pipe's included (issue 15).
+_NINJA = Path(importlib.util.find_spec("ninja").submodule_search_locations[0])
+STATICFILES_DIRS = [_NINJA / "static"]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -79,11 +86,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
-    "ninja",  # its templates and static files: the API docs' Swagger UI is served from here, not a CDN
     "axes",
     "csp",
-    "django_tasks",
-    "django_tasks_db",
     "liaison.core",
     "liaison.org",
     "liaison.notify",
@@ -119,7 +123,7 @@ WSGI_APPLICATION = "liaison.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [_NINJA / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -214,12 +218,9 @@ LIAISON_NOTIFY_DAILY_CAP = envint("LIAISON_NOTIFY_DAILY_CAP", 3)
 LIAISON_NOTIFY_POLL_SECONDS = envint("LIAISON_NOTIFY_POLL_SECONDS", 30)
 
 # --- Background work ---------------------------------------------------------------
-TASKS = {
-    "default": {
-        "BACKEND": env("LIAISON_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
-    }
-}
+# No task queue: work that leaves the HTTP request (mail, chat webhooks, rollups, reminders)
+# is due state in the database, sent by the periodic sweeps of `liaison worker`
+# (liaison.core.sweeps; docs/architecture.md, "Background work").
 # How often (seconds) `liaison worker` wakes to run the sweeps that are due (each sweep
 # also has its own minimum interval: liaison.core.sweeps).
 LIAISON_SWEEP_INTERVAL = envint("LIAISON_SWEEP_INTERVAL", 5)

@@ -28,7 +28,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import numpy as np
 from django.db import connection, transaction
 from django.db.models import Q
 
@@ -461,6 +460,7 @@ def overlap_pairs(c_ids, c_start, c_end, link_change, link_service, guards, depe
     start, end, services, org_wide)]; dependencies: {service: frozenset(itself and
     everything it depends on, transitively)}.
     """
+    import numpy as np
     pairs = set()
     if len(c_ids) == 0 or not guards:
         return pairs
@@ -511,6 +511,7 @@ def overlap_pairs(c_ids, c_start, c_end, link_change, link_service, guards, depe
 
 def find_pairs(changes, guards, dependencies):
     """overlap_pairs over plain tuples: changes [(id, start, end, services)] with datetimes or epoch seconds."""
+    import numpy as np
     def sec(value):
         return int(value.timestamp()) if isinstance(value, datetime) else int(value)
 
@@ -533,6 +534,7 @@ def _instant(column):
 
 def scan_pairs(since=None):
     """Load every window (ending after `since`, if given) and find the pairs. Returns (pairs, stats)."""
+    import numpy as np  # here, not at the top: the sweeps registry loads this module in every process
     c_t, e_t, f_t = Change._meta.db_table, Event._meta.db_table, FreezeWindow._meta.db_table
     cs_t, es_t = Change.services.through._meta.db_table, Event.services.through._meta.db_table
     fs_t = FreezeWindow.services.through._meta.db_table

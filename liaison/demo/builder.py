@@ -15,7 +15,8 @@ calling the domain's services or bulk operations, then append ("<thing>", build_
 STEPS. Report progress with enterprise.report(label, done, total) when a step is long, and
 record what it made in enterprise.counts (printed by `liaison demo`).
 
-The order matters only where a step reads what another made: requests come after the
+The order matters only where a step reads what another made: incidents come after the
+agenda (the story's incident is opened from its conflict); requests come after the
 network (the remote office's answers quicken after the people exchanges) and last, so
 that they can mark the history's notifications as sent (liaison.requests.demo).
 """
@@ -26,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from liaison.agenda.demo import build_agenda
+from liaison.incidents.demo import build_incidents
 from liaison.insights.rollups import rebuild_facts
 from liaison.network.demo import build_network
 from liaison.org.models import Service
@@ -55,6 +57,8 @@ STEPS = [
     ("service catalogue", catalogue.build_services),
     ("network", build_network),
     ("agenda", agenda_step),
+    # Before requests: its last act marks the history's notifications as sent, these included.
+    ("incidents", build_incidents),
     ("requests", build_requests),
     ("relationship health", health_step),
 ]

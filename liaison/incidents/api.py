@@ -368,31 +368,31 @@ def open_incident(request, payload: IncidentIn):
     return Status(201, _incident(user, incident.pk))
 
 
-@router.get("/incidents/{incident_id}", response={200: IncidentOut, **READ}, summary="An incident")
+@router.get("/incidents/{int:incident_id}", response={200: IncidentOut, **READ}, summary="An incident")
 def get_incident(request, incident_id: int):
     return _incident(request.auth, incident_id)
 
 
-@router.get("/incidents/{incident_id}/timeline", response={200: list[IncidentEntryOut], **READ},
+@router.get("/incidents/{int:incident_id}/timeline", response={200: list[IncidentEntryOut], **READ},
             summary="An incident's timeline (append-only)")
 def timeline(request, incident_id: int):
     return list(_incident(request.auth, incident_id).entries.select_related("author", "team"))
 
 
-@router.get("/incidents/{incident_id}/totals", response={200: IncidentTotalsOut, **READ},
+@router.get("/incidents/{int:incident_id}/totals", response={200: IncidentTotalsOut, **READ},
             summary="Impact totals per unit and per team, with who reported them")
 def totals(request, incident_id: int):
     return services.totals(_incident(request.auth, incident_id))
 
 
-@router.get("/incidents/{incident_id}/impacts", response={200: list[ImpactOut], **READ},
+@router.get("/incidents/{int:incident_id}/impacts", response={200: list[ImpactOut], **READ},
             summary="The impacts logged")
 @paginate(Pages)
 def list_impacts(request, incident_id: int):
     return Impact.objects.filter(incident=_incident(request.auth, incident_id)).select_related("team", "logged_by")
 
 
-@router.post("/incidents/{incident_id}/impacts", response={201: ImpactOut, **WRITE}, summary="Log an impact")
+@router.post("/incidents/{int:incident_id}/impacts", response={201: ImpactOut, **WRITE}, summary="Log an impact")
 def log_impact(request, incident_id: int, payload: ImpactIn):
     incident = _incident(request.auth, incident_id)
     impact = services.log_impact(incident, by=request.auth, team=_team(payload.team), unit=payload.unit,
@@ -401,14 +401,14 @@ def log_impact(request, incident_id: int, payload: ImpactIn):
     return Status(201, impact)
 
 
-@router.post("/incidents/{incident_id}/notes", response={201: IncidentEntryOut, **WRITE},
+@router.post("/incidents/{int:incident_id}/notes", response={201: IncidentEntryOut, **WRITE},
              summary="Add a note to the timeline")
 def add_note(request, incident_id: int, payload: IncidentTextIn):
     incident = _incident(request.auth, incident_id)
     return Status(201, services.add_note(incident, by=request.auth, text=payload.text, now=_now()))
 
 
-@router.get("/incidents/{incident_id}/proposed-teams", response={200: list[IncidentProposalOut], **READ},
+@router.get("/incidents/{int:incident_id}/proposed-teams", response={200: list[IncidentProposalOut], **READ},
             summary="Teams probably affected (dependency graph and agenda)")
 def proposed_teams(request, incident_id: int):
     return proposals.proposed_teams(_incident(request.auth, incident_id), request.auth)
@@ -420,7 +420,7 @@ def _team_or_token(incident_key, payload):
     return _team(payload.team)
 
 
-@router.post("/incidents/{incident_id}/invite", response={200: Message, **WRITE}, summary="Invite a team")
+@router.post("/incidents/{int:incident_id}/invite", response={200: Message, **WRITE}, summary="Invite a team")
 def invite_team(request, incident_id: int, payload: IncidentTeamIn):
     incident = _incident(request.auth, incident_id)
     team = _team_or_token(f"incident:{incident.pk}", payload)
@@ -428,32 +428,32 @@ def invite_team(request, incident_id: int, payload: IncidentTeamIn):
     return {"detail": "Invited." if not payload.token else "Invited (another team)."}
 
 
-@router.post("/incidents/{incident_id}/join", response={200: IncidentOut, **WRITE}, summary="Join with your team")
+@router.post("/incidents/{int:incident_id}/join", response={200: IncidentOut, **WRITE}, summary="Join with your team")
 def join(request, incident_id: int, payload: IncidentTeamIn):
     incident = _incident(request.auth, incident_id)
     services.join(incident, _team(payload.team), by=request.auth, now=_now())
     return _incident(request.auth, incident_id)
 
 
-@router.post("/incidents/{incident_id}/stable", response={200: IncidentOut, **WRITE}, summary="Mark stable")
+@router.post("/incidents/{int:incident_id}/stable", response={200: IncidentOut, **WRITE}, summary="Mark stable")
 def mark_stable(request, incident_id: int, payload: IncidentTextIn):
     services.mark_stable(_incident(request.auth, incident_id), by=request.auth, now=_now(), text=payload.text)
     return _incident(request.auth, incident_id)
 
 
-@router.post("/incidents/{incident_id}/close", response={200: IncidentOut, **WRITE}, summary="Close")
+@router.post("/incidents/{int:incident_id}/close", response={200: IncidentOut, **WRITE}, summary="Close")
 def close(request, incident_id: int, payload: IncidentTextIn):
     services.close(_incident(request.auth, incident_id), by=request.auth, now=_now(), text=payload.text)
     return _incident(request.auth, incident_id)
 
 
-@router.post("/incidents/{incident_id}/reopen", response={200: IncidentOut, **WRITE}, summary="Reopen")
+@router.post("/incidents/{int:incident_id}/reopen", response={200: IncidentOut, **WRITE}, summary="Reopen")
 def reopen(request, incident_id: int, payload: IncidentReopenIn):
     services.reopen(_incident(request.auth, incident_id), by=request.auth, now=_now(), reason=payload.reason)
     return _incident(request.auth, incident_id)
 
 
-@router.put("/incidents/{incident_id}/causes", response={200: IncidentOut, **WRITE},
+@router.put("/incidents/{int:incident_id}/causes", response={200: IncidentOut, **WRITE},
             summary="Causes and contributing factors (once stable; no names)")
 def write_causes(request, incident_id: int, payload: IncidentCausesIn):
     services.write_causes(_incident(request.auth, incident_id), by=request.auth, now=_now(), causes=payload.causes,
@@ -463,13 +463,13 @@ def write_causes(request, incident_id: int, payload: IncidentCausesIn):
 
 # --- retrospective ---------------------------------------------------------------------------------
 
-@router.get("/incidents/{incident_id}/retrospective", response={200: RetrospectiveOut, **WRITE},
+@router.get("/incidents/{int:incident_id}/retrospective", response={200: RetrospectiveOut, **WRITE},
             summary="The retrospective (proposed, booked, held)")
 def get_retrospective(request, incident_id: int):
     return _retro(_incident(request.auth, incident_id))
 
 
-@router.post("/incidents/{incident_id}/retrospective/schedule", response={200: RetrospectiveOut, **WRITE},
+@router.post("/incidents/{int:incident_id}/retrospective/schedule", response={200: RetrospectiveOut, **WRITE},
              summary="Book the retrospective (invites both leads with a calendar entry)")
 def schedule(request, incident_id: int, payload: RetrospectiveScheduleIn):
     retro = _retro(_incident(request.auth, incident_id))
@@ -479,21 +479,21 @@ def schedule(request, incident_id: int, payload: RetrospectiveScheduleIn):
                                    facilitator=facilitator)
 
 
-@router.post("/incidents/{incident_id}/retrospective/held", response={200: RetrospectiveOut, **WRITE},
+@router.post("/incidents/{int:incident_id}/retrospective/held", response={200: RetrospectiveOut, **WRITE},
              summary="Record that the retrospective was held")
 def held(request, incident_id: int, payload: RetrospectiveHeldIn):
     retro = _retro(_incident(request.auth, incident_id))
     return retrospectives.record_held(retro, by=request.auth, now=_now(), notes=payload.notes)
 
 
-@router.get("/incidents/{incident_id}/action-items", response={200: list[ActionItemOut], **READ},
+@router.get("/incidents/{int:incident_id}/action-items", response={200: list[ActionItemOut], **READ},
             summary="The retrospective's action items (commitments)")
 def action_items(request, incident_id: int):
     incident = _incident(request.auth, incident_id)
     return list(ActionItem.objects.filter(retrospective__incident=incident).select_related("owner", "request"))
 
 
-@router.post("/incidents/{incident_id}/action-items", response={201: ActionItemOut, **WRITE},
+@router.post("/incidents/{int:incident_id}/action-items", response={201: ActionItemOut, **WRITE},
              summary="Add an action item: a request committed by its owner")
 def add_action_item(request, incident_id: int, payload: ActionItemIn):
     retro = _retro(_incident(request.auth, incident_id))
@@ -503,7 +503,7 @@ def add_action_item(request, incident_id: int, payload: ActionItemIn):
     return Status(201, ActionItem.objects.select_related("owner", "request").get(pk=item.pk))
 
 
-@router.post("/incidents/action-items/{item_id}/slip", response={200: ActionItemOut, **WRITE},
+@router.post("/incidents/action-items/{int:item_id}/slip", response={200: ActionItemOut, **WRITE},
              summary="Move an action item's date (a slip, with its reason)")
 def slip(request, item_id: int, payload: ActionSlipIn):
     item = get_object_or_404(ActionItem.objects.filter(
@@ -516,15 +516,15 @@ def slip(request, item_id: int, payload: ActionSlipIn):
 
 # --- alliances ---------------------------------------------------------------------------------------
 
-@router.get("/incidents/{incident_id}/alliance-candidates", response={200: list[AllianceCandidateOut], **READ},
+@router.get("/incidents/{int:incident_id}/alliance-candidates", response={200: list[AllianceCandidateOut], **READ},
             summary="Other customer teams affected now and before, with their impacts")
 def incident_candidates(request, incident_id: int):
     incident = _incident(request.auth, incident_id)
     return alliances.candidates(viewer=request.auth, now=_now(), incident=incident,
-                                exclude_team_ids=services.involved_team_ids(incident))
+                                exclude_team_ids=services.team_ids_of(request.auth))
 
 
-@router.get("/incidents/conflicts/{conflict_id}/alliance-candidates",
+@router.get("/incidents/conflicts/{int:conflict_id}/alliance-candidates",
             response={200: list[AllianceCandidateOut], **READ}, summary="Alliance candidates for a conflict")
 def conflict_candidates(request, conflict_id: int):
     conflict = get_object_or_404(Conflict.objects.visible_to(request.auth), pk=conflict_id)
@@ -549,18 +549,18 @@ def create_alliance(request, payload: AllianceIn):
     return Status(201, _alliance(user, alliance.pk))
 
 
-@router.get("/incidents/alliances/{alliance_id}", response={200: AllianceOut, **READ}, summary="An alliance")
+@router.get("/incidents/alliances/{int:alliance_id}", response={200: AllianceOut, **READ}, summary="An alliance")
 def get_alliance(request, alliance_id: int):
     return _alliance(request.auth, alliance_id)
 
 
-@router.get("/incidents/alliances/{alliance_id}/numbers", response={200: IncidentTotalsOut, **READ},
+@router.get("/incidents/alliances/{int:alliance_id}/numbers", response={200: IncidentTotalsOut, **READ},
             summary="The allied teams' numbers (their own impacts)")
 def alliance_numbers(request, alliance_id: int):
     return alliances.numbers(_alliance(request.auth, alliance_id))
 
 
-@router.post("/incidents/alliances/{alliance_id}/invite", response={200: AllianceOut, **WRITE},
+@router.post("/incidents/alliances/{int:alliance_id}/invite", response={200: AllianceOut, **WRITE},
              summary="Invite a team into the alliance")
 def alliance_invite(request, alliance_id: int, payload: AllianceTeamIn):
     alliance = _alliance(request.auth, alliance_id)
@@ -570,7 +570,7 @@ def alliance_invite(request, alliance_id: int, payload: AllianceTeamIn):
     return _alliance(request.auth, alliance_id)
 
 
-@router.post("/incidents/alliances/{alliance_id}/join", response={200: AllianceOut, **WRITE},
+@router.post("/incidents/alliances/{int:alliance_id}/join", response={200: AllianceOut, **WRITE},
              summary="Join the alliance with your team")
 def alliance_join(request, alliance_id: int, payload: AllianceTeamIn):
     alliance = _alliance(request.auth, alliance_id)
@@ -578,7 +578,7 @@ def alliance_join(request, alliance_id: int, payload: AllianceTeamIn):
     return _alliance(request.auth, alliance_id)
 
 
-@router.post("/incidents/alliances/{alliance_id}/sign", response={200: AllianceOut, **WRITE},
+@router.post("/incidents/alliances/{int:alliance_id}/sign", response={200: AllianceOut, **WRITE},
              summary="Co-sign the ask for your team (its lead)")
 def alliance_sign(request, alliance_id: int, payload: AllianceTeamIn):
     alliance = _alliance(request.auth, alliance_id)
@@ -586,7 +586,7 @@ def alliance_sign(request, alliance_id: int, payload: AllianceTeamIn):
     return _alliance(request.auth, alliance_id)
 
 
-@router.post("/incidents/alliances/{alliance_id}/answer", response={200: AllianceOut, **WRITE},
+@router.post("/incidents/alliances/{int:alliance_id}/answer", response={200: AllianceOut, **WRITE},
              summary="Answer the alliance (the service team's lead)")
 def alliance_answer(request, alliance_id: int, payload: AllianceAnswerIn):
     alliance = _alliance(request.auth, alliance_id)

@@ -30,6 +30,7 @@ class Proposal:
     token: str                 # signed team id, used to invite without revealing it
     reasons: list = field(default_factory=list)
     invited: bool = False
+    on_agenda: bool = False     # an event of theirs depended on it then (strongest evidence)
 
     @property
     def label(self):
@@ -84,6 +85,7 @@ def affected_candidates(service_ids, windows, viewer, exclude_team_ids):
             if event.team_id in exclude_team_ids:
                 continue
             prop = proposals.setdefault(event.team_id, Proposal(team=None, token=""))
+            prop.on_agenda = True
             if event.pk in visible:
                 prop.team = event.team
                 prop.reasons.append(f"Its event “{event.title}” depended on it then")
@@ -115,5 +117,6 @@ def proposed_teams(incident, viewer):
             reasons = [r for r in reasons if r != HIDDEN_REASON]
         prop.reasons = reasons
         result.append(prop)
-    result.sort(key=lambda p: (p.team is None, p.label))
+    # Teams with an event on the agenda then first: the catalogue alone proposes many teams.
+    result.sort(key=lambda p: (not p.on_agenda, p.team is None, p.label))
     return result

@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001 -- typographic dashes are meant for readers
+
 """“When is the retrospective?” — presumed, proposed, scheduled, reminded once, held.
 
 Seed 002: instead of proposing a retrospective, presume one. An incident that touches
@@ -177,6 +177,7 @@ def schedule(retro, *, by, at, now, duration_minutes=None, location="", facilita
 def record_held(retro, *, by, now, notes=""):
     """The retrospective took place: what worked, what to change (no names at fault)."""
     require_involved(by, retro.incident, "record its retrospective")
+    retro = Retrospective.objects.select_for_update().select_related("incident").get(pk=retro.pk)
     if retro.scheduled_at is None or retro.scheduled_at > now:
         raise ValidationError({"scheduled_at": "A retrospective is recorded as held after its booked time."})
     errors = {}
@@ -301,7 +302,7 @@ def action_state(item, today):
     if request.committed_date and request.committed_date < today:
         return "Overdue", "bad"
     if request.slip_count:
-        return f"Slipped ({request.slip_count}×)", "warn"
+        return f"Slipped ({request.slip_count} times)" if request.slip_count > 1 else "Slipped", "warn"
     return "Committed", "info"
 
 

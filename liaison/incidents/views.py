@@ -177,8 +177,7 @@ def _detail_context(request, incident):
         "changes": changes, "hidden_changes": hidden_changes, "events": events, "hidden_events": hidden_events,
         "requests": requests_, "hidden_requests": hidden_requests, "services": list(incident.services.all()),
         "entries": entries, "totals": services.totals(incident),
-        "proposals": proposals.proposed_teams(incident, user) if is_involved and incident.status != Status.CLOSED
-        else [],
+        **_proposals(incident, user, is_involved),
         "retro": retro, "no_retro": retrospectives.unscheduled(retro) or (retro is None and len(links) > 1),
         "retro_overdue": retro is not None and retrospectives.unscheduled(retro) and retro.proposed_for < today,
         "items": [(item, *retrospectives.action_state(item, today)) for item in items],
@@ -192,6 +191,17 @@ def _detail_context(request, incident):
         "customer_team": next((link.team for link in links if link.role == "affected" and link.team_id in mine),
                               None),
     }
+
+
+PROPOSALS_SHOWN = 8
+
+
+def _proposals(incident, user, is_involved):
+    """The first proposals (agenda evidence first) and how many more the catalogue suggests."""
+    if not is_involved or incident.status == Status.CLOSED:
+        return {"proposals": [], "more_proposals": 0}
+    rows = proposals.proposed_teams(incident, user)
+    return {"proposals": rows[:PROPOSALS_SHOWN], "more_proposals": max(0, len(rows) - PROPOSALS_SHOWN)}
 
 
 @login_required
@@ -356,11 +366,11 @@ def _subject(request):
 def alliance_new(request):
     user = request.user
     incident, conflict = _subject(request)
+    exclude = services.team_ids_of(user)  # everyone else affected is a candidate, incident teams included
     if incident is not None:
-        exclude = services.involved_team_ids(incident)
         customer = set(incident.team_links.filter(role="affected").values_list("team_id", flat=True))
     else:
-        exclude = customer = {conflict.event.team_id} if conflict.event_id else set()
+        customer = {conflict.event.team_id} if conflict.event_id else set()
     teams = _my_teams(user).filter(pk__in=customer)
     form = AllianceForm(request.POST or None, teams=teams)
     if request.method == "POST" and form.is_valid():

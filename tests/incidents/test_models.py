@@ -69,3 +69,18 @@ def test_visible_to_involved_teams_service_team_and_managers_only(incident):
     for person in (member, service_engineer, boss, incident.opened_by):
         assert Incident.objects.visible_to(person).filter(pk=incident.pk).exists(), person
     assert not Incident.objects.visible_to(outsider).exists()
+
+
+def test_incident_events_reach_the_team_webhooks_and_kinds_are_registered(story):
+    from liaison.incidents import services
+    from liaison.notify.kinds import catalogue
+    from liaison.notify.models import WebhookDelivery
+    from liaison.notify.webhooks import add_webhook
+
+    hook = add_webhook(story.marketing, url="https://chat.example/hook", now=NOW)
+    incident = services.open_incident(by=story.mia, now=NOW, title="Webinar dropped", conflict=story.conflict)
+    services.mark_stable(incident, by=story.mia, now=NOW)
+    kinds = list(WebhookDelivery.objects.filter(webhook=hook).values_list("kind", flat=True))
+    assert kinds == ["incident.opened", "incident.stable"]
+    registered = {k.kind for _, group in catalogue() for k in group}
+    assert {"incident.opened", "incident.retrospective.invitation", "incident.alliance.answered"} <= registered

@@ -22,6 +22,7 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         gunicorn = [
             sys.executable, "-m", "gunicorn", "liaison.wsgi:application", "--bind", f"{host}:{port}",
+            "--config", "python:liaison.gunicorn_conf",  # each worker preloads the statistics
             "--workers", str(workers), "--threads", str(threads), "--access-logfile", "-",
         ]
         commands = [gunicorn] + ([liaison("worker")] if with_worker else [])
