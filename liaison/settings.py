@@ -88,8 +88,6 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "csp",
-    "django_tasks",
-    "django_tasks_db",
     "liaison.core",
     "liaison.org",
     "liaison.notify",
@@ -220,12 +218,9 @@ LIAISON_NOTIFY_DAILY_CAP = envint("LIAISON_NOTIFY_DAILY_CAP", 3)
 LIAISON_NOTIFY_POLL_SECONDS = envint("LIAISON_NOTIFY_POLL_SECONDS", 30)
 
 # --- Background work ---------------------------------------------------------------
-TASKS = {
-    "default": {
-        "BACKEND": env("LIAISON_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
-    }
-}
+# No task queue: work that leaves the HTTP request (mail, chat webhooks, rollups, reminders)
+# is due state in the database, sent by the periodic sweeps of `liaison worker`
+# (liaison.core.sweeps; docs/architecture.md, "Background work").
 # How often (seconds) `liaison worker` wakes to run the sweeps that are due (each sweep
 # also has its own minimum interval: liaison.core.sweeps).
 LIAISON_SWEEP_INTERVAL = envint("LIAISON_SWEEP_INTERVAL", 5)

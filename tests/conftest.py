@@ -10,10 +10,12 @@ from django.contrib.auth.models import Group
 
 from liaison.org.models import AUDITORS_GROUP
 from tests.factories import MembershipFactory, PersonFactory, TeamFactory
+from tests.story import requests_cast
 
 # The browser fixtures (Playwright + Debian's Chromium) are one plugin for the whole suite:
-# a session-wide browser must exist once per process, whichever folder asks for it.
-pytest_plugins = ["tests.browser.fixtures"]
+# a session-wide browser must exist once per process, whichever folder asks for it. The
+# SMTP server fixture (tests/smtp.py) likewise: one for every folder.
+pytest_plugins = ["tests.browser.fixtures", "tests.smtp"]
 
 PASSWORD = "correct horse battery staple"
 REQUIRE_ALL = os.environ.get("LIAISON_REQUIRE_ALL") == "1"
@@ -27,6 +29,12 @@ def pytest_runtest_makereport(item, call):
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.longrepr = f"skipped, but LIAISON_REQUIRE_ALL=1 forbids skips: {reason}"
+
+
+@pytest.fixture
+def cast(db):
+    """The requests cast (tests/story.py): Remote Office asks Platform's database service."""
+    return requests_cast()
 
 
 @pytest.fixture

@@ -111,3 +111,12 @@ def test_an_api_address_no_route_matches_is_a_json_404(client, member):
         response = client.get(url)
         assert response.status_code == 404 and response.json() == {"detail": "Not found."}, url
     assert "text/html" in client.get("/no-such-page/")["Content-Type"]
+
+
+def test_the_department_dashboard_of_someone_in_no_team_is_empty_not_a_500(client, outsider):
+    """Found by the fuzzing as an outsider (tests/test_fuzz_api.py): `?team=` with no team of one's own."""
+    from liaison.org.services import create_token
+
+    _, key = create_token(outsider)
+    response = client.get("/api/v1/insights/dashboard?team=", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code < 500, response.content

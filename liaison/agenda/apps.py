@@ -6,7 +6,7 @@ class AgendaConfig(AppConfig):
 
     Stands on `org` (and, through one function, on `notify`). `org` must not import the
     agenda, so the agenda listens to ServiceDependency signals itself (see signals.py),
-    and registers its periodic full conflict scan with liaison.core.sweeps (tasks.py).
+    and registers its periodic full conflict scan with liaison.core.sweeps (sweeps.py).
     """
 
     name = "liaison.agenda"
@@ -15,15 +15,14 @@ class AgendaConfig(AppConfig):
 
     def ready(self):
         from liaison.core.links import register
+        from liaison.notify import kinds
 
-        from . import signals, tasks  # noqa: F401
+        from . import signals, sweeps  # noqa: F401
 
         register("nav", "Agenda", "agenda:overview", order=20, active="agenda:")
         register("team", "Calendar", "agenda:calendar", arg="slug", order=20)
         register("team", "Notice history", "agenda:notice_history", arg="slug", order=21)
         register("service", "Maintenance windows", "agenda:maintenance", arg="slug", order=20)
-
-        from liaison.notify import kinds
 
         kinds.register("Agenda", {
             "agenda.conflict": "A change collides with my team's event, or my team's change with theirs",

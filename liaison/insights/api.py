@@ -16,10 +16,11 @@ from ninja.pagination import paginate
 from liaison.incidents.models import Incident
 from liaison.org.models import Team
 from liaison.org.schemas import Invalid, Message, Pages
+from liaison.org.visibility import may_read_pair, may_read_team
 
 from . import business_case as cases
 from . import dashboards, patterns
-from .models import RequestFact, scope_of
+from .models import RequestFact
 from .scorecards import pair_scorecard, partner_ranking
 
 router = Router(tags=["insights"])
@@ -53,20 +54,19 @@ class Partner(Schema):
     requests: int
 
 
-def _team(user, slug, required=True):
+def _team(user, slug):
+    """A team whose figures `user` may read (liaison.org.visibility); else 404."""
     team = get_object_or_404(Team, slug=slug)
-    scope = scope_of(user)
-    if required and scope is not None and team.pk not in scope:
+    if not may_read_team(user, team):
         raise Http404
-    return team, scope
+    return team
 
 
 @router.get("/insights/pairs/{a}/{b}", response={200: list[Direction], **READ})
 def pair(request, a: str, b: str, months: int = 12):
     """Both directions between two teams: every figure with its sample size and 95 % interval."""
-    team_a, scope = _team(request.user, a, required=False)
-    team_b, _ = _team(request.user, b, required=False)
-    if team_a == team_b or (scope is not None and team_a.pk not in scope and team_b.pk not in scope):
+    team_a, team_b = get_object_or_404(Team, slug=a), get_object_or_404(Team, slug=b)
+    if not may_read_pair(request.user, team_a, team_b):
         raise Http404
     cards = pair_scorecard(RequestFact.objects.visible_to(request.user), team_a, team_b, now=timezone.now(),
                            months=min(max(months, 3), 36))
@@ -81,7 +81,7 @@ def pair(request, a: str, b: str, months: int = 12):
 @router.get("/insights/teams/{slug}/partners", response={200: list[Partner], **READ})
 def partners(request, slug: str, months: int = 12):
     """The team's partners, worst relationship first."""
-    team, _ = _team(request.user, slug)
+    team = _team(request.user, slug)
     ranking = partner_ranking(RequestFact.objects.visible_to(request.user), team, now=timezone.now(),
                               months=min(max(months, 3), 36))
     return [{"team": r["team"].slug, "name": r["team"].name, "health": r["health"], "requests": r["requests"]}

@@ -159,6 +159,8 @@ def _notice(viewer, teams, start):
 
 def health_directions(viewer, teams, now, months):
     """Every direction with a side in `teams`: health (or None: too few), requests, inside or across."""
+    if not teams:  # someone who leads and belongs to nothing: an empty IN () cannot even be compiled
+        return []
     first, last = period(now, months)
     now_s = int(now.timestamp())
     facts = RequestFact.objects.all() if covered(viewer, teams) else RequestFact.objects.visible_to(viewer)

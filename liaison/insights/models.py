@@ -25,34 +25,25 @@ goes stale while a request waits.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 
 from liaison.org.models import Team
+from liaison.org.visibility import readable_team_ids, team_work_condition
 
 
 def scope_of(user):
-    """Team ids whose relationships `user` may read: their teams, plus the teams they lead
-    or manage (directly or up the tree), as the requests domain defines it. None = all."""
-    from liaison.org.models import Membership
-    from liaison.requests.models import scope_team_ids
-
-    if user.is_org_admin or user.is_auditor:
-        return None
-    own = set(Membership.objects.filter(person_id=user.pk).values_list("team_id", flat=True))
-    return own | set(scope_team_ids(user))
+    """Team ids whose relationships `user` may read: liaison.org.visibility's one rule
+    (their teams, plus the teams they lead or manage up the tree)."""
+    return readable_team_ids(user)
 
 
 class RequestFactQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Facts of requests between teams the user belongs to, leads or manages; org admins
-        and auditors see every pair. Figures are aggregates, but they are still the
-        requests' figures, so they follow the requests' own visibility."""
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        scope = scope_of(user)
-        if scope is None:
-            return self
-        return self.filter(Q(provider_team_id__in=scope) | Q(requester_team_id__in=scope))
+        """Facts of the requests `user` may see (liaison.org.visibility): between teams the
+        user belongs to, leads or manages, or asked by the user. Figures are aggregates,
+        but they are still the requests' figures, so they follow the requests' own
+        visibility — org admins and auditors get no wider view here."""
+        condition = team_work_condition(user, "provider_team_id", "requester_team_id", person_field="requester_id")
+        return self.none() if condition is None else self.filter(condition)
 
     def pair(self, provider, customer):
         return self.filter(provider_team=provider, requester_team=customer)

@@ -19,10 +19,11 @@ from django.utils import timezone
 from liaison.core.csvexport import csv_response as _csv
 from liaison.network.meetings import attendance_flags
 from liaison.org.models import Membership, Team
+from liaison.org.visibility import may_read_pair, may_read_team
 
 from . import fairness
 from .forms import AuditForm
-from .models import AuditRun, DeteriorationAlert, RequestFact, scope_of
+from .models import AuditRun, DeteriorationAlert, RequestFact
 from .scorecards import MONTHLY, pair_scorecard, partner_ranking
 
 MONTHS = 12
@@ -30,8 +31,7 @@ MONTHS = 12
 
 def _visible_team(user, slug):
     team = get_object_or_404(Team, slug=slug)
-    scope = scope_of(user)
-    if scope is not None and team.pk not in scope:
+    if not may_read_team(user, team):
         raise Http404("No such team.")
     return team
 
@@ -117,8 +117,7 @@ def _chart_data(card):
 @login_required
 def pair(request, a, b, table=None):
     team_a, team_b = get_object_or_404(Team, slug=a), get_object_or_404(Team, slug=b)
-    scope = scope_of(request.user)
-    if team_a == team_b or (scope is not None and team_a.pk not in scope and team_b.pk not in scope):
+    if not may_read_pair(request.user, team_a, team_b):
         raise Http404("No such pair of teams.")
     months = _months(request)
     now = timezone.now()

@@ -13,7 +13,6 @@ class MailConfig(AppConfig):
         from liaison.core.links import register
         from liaison.notify import kinds
 
-        from . import signals  # noqa: F401 - request events → team chat webhooks
         from .services import may_see_quarantine, may_triage, request_notices
 
         # The triage page is one page for all of a person's teams; the team page links to

@@ -9,14 +9,14 @@ batch of N messages costs a fixed ~10 queries plus bulk INSERTs:
   services, referenced requests (by id, by notification id, by received message id);
   then bulk INSERTs of requests, events, notifications and log rows.
 
-The rules stay those of liaison.requests.services (its validators, its notification
-subjects and dedupe keys; the equivalence is tested in tests/mail/test_bulk.py). Whatever is
+New requests are planned and created by liaison.requests.creating (plan_request, then
+one create_requests call for the batch), comments by requests.services.comment_many:
+the same rules, rows and notifications as any other door (tested in tests/mail/test_bulk.py). Whatever is
 not the common case — an attachment, a date that needs the fallback, a validation
 error, a reply from someone who may not comment — goes through the one-message path
 after the bulk inserts, in the same transaction, so it sees them.
 """
 
-from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
@@ -27,10 +27,11 @@ from django.db.models import Count, F, Q
 from liaison.core.business_days import add_business_days
 from liaison.notify.models import Notification
 from liaison.notify.rendering import thread_token, token_from_reply_address
-from liaison.notify.services import message_rows, queue
+from liaison.notify.services import queue
+from liaison.org import cache
 from liaison.org.models import Membership, Person, Service
 from liaison.requests import services as requests
-from liaison.requests.models import EventKind, Request, RequestEvent, Status
+from liaison.requests.models import Request
 
 from . import parsing
 from .ingest import (
@@ -49,7 +50,7 @@ from .ingest import (
     sender_authenticated,
 )
 from .models import Disposition, InboundMessage
-from .threading import request_id_from_token
+from .threads import request_id_from_token
 from .trimming import trim_reply
 
 
@@ -59,7 +60,7 @@ class _Item:
     def __init__(self, raw, p, digest, mid):
         self.raw, self.p, self.digest, self.mid = raw, p, digest, mid
         self.disposition = self.reason = self.text = ""
-        self.person = self.service = self.request = self.event = self.row_pk = None
+        self.person = self.service = self.request = self.event = self.row_pk = self.new = None
         self.plan = (False, "")  # (need-by defaulted, options) of a new request
         self.slow = self.confirm = self.reused = False
 
@@ -175,12 +176,11 @@ def ingest_batch(raws, *, now, door="pipe", envelope_from=None):
              .values("sender").annotate(n=Count("id"), confirmed=Count("id", filter=Q(confirmed=True,
                                                                                        received_at__gte=window)))}
     people = {p.email: p for p in Person.objects.filter(email__in=senders, is_active=True)}
-    teams = defaultdict(set)
+    teams = {person.pk: set() for person in people.values()}
     for person_id, team_id in Membership.objects.filter(person__in=people.values()).values_list("person_id",
                                                                                                  "team_id"):
         teams[person_id].add(team_id)
-    for person in people.values():
-        person._member_team_ids = frozenset(teams[person.pk])
+    cache.remember_team_ids(teams)  # the services read them from there: no query per sender
     ctx.people.update(people)
 
     domain = "@" + settings.LIAISON_MAIL_DOMAIN.lower()
@@ -285,105 +285,53 @@ def ingest_batch(raws, *, now, door="pipe", envelope_from=None):
 
 
 def _plan_request(item, now):
-    """Build the unsaved Request as requests.submit_request would; False if it needs the slow path."""
+    """Plan the message's request with requests' own rules (creating.plan_request);
+    False if it needs the one-message path (a rule refused it: that path says why)."""
     service, person = item.service, item.person
     text = trim_reply(item.p.text)
     need_by, date_kind, options = read_fields(text)
-    today = requests.local_today(service, now)
     defaulted = need_by is None
     if defaulted:
-        need_by = add_business_days(today, service.lead_time_days, service.working_days)
-    errors = {}
-    title, context = requests._validate_draft(errors, title=_title(item.p.subject, text),
-                                              context=text or "(The mail had no text.)", need_by=need_by,
-                                              date_kind=date_kind, today=today)
-    notice = requests.notice_for(service, need_by, today) if "need_by" not in errors else 0
-    if "need_by" not in errors:
-        requests._short_notice_errors(errors, service, notice, "")
+        need_by = add_business_days(requests.local_today(service, now), service.lead_time_days,
+                                    service.working_days)
     try:
-        team_id = requests._resolve_requester_team(person, None)
+        item.new = requests.plan_request(requester=person, service=service, title=_title(item.p.subject, text),
+                                         context=text or "(The mail had no text.)", need_by=need_by,
+                                         date_kind=date_kind, options=options, now=now)
     except ValidationError:
         return False
-    if errors:
-        return False
-    item.request = requests._new_request(
-        requester=person, requester_team_id=team_id, service=service, title=title, context=context,
-        need_by=need_by, date_kind=date_kind, options=options, milestone="", status=Status.SUBMITTED, now=now,
-        submitted_at=now, notice_business_days=notice, short_notice=False, short_notice_owned="")
+    item.request = item.new.request
     item.text = text
     item.disposition = Disposition.REQUEST
     item.plan = (defaulted, options)
     return True
 
 
-def _event_row(request, kind, by, now, **data):
-    return RequestEvent(request=request, kind=kind, actor=by, at=now, provider_team_id=request.provider_team_id,
-                        requester_team_id=request.requester_team_id,
-                        data={k: requests._jsonable(v) for k, v in data.items() if v not in (None, "")})
-
-
-def _after_events(events):
-    from .signals import request_event_to_chat, teams_with_webhooks
-
-    if teams_with_webhooks():
-        for event in events:
-            request_event_to_chat(RequestEvent, event, True)
-
-
 def _insert_requests(items, now):
+    """Create the batch's new requests in one call (requests.create_requests: the one
+    creation path), then queue the senders' confirmations."""
     if not items:
         return
-    Request.objects.bulk_create([item.request for item in items])
-    events, notes = [], []
+    requests.create_requests([item.new for item in items])
+    notes = []
     for item in items:
-        request = item.request
-        item.event = _event_row(request, EventKind.CREATED, item.person, now, need_by=request.need_by,
-                                date_kind=request.date_kind, notice_business_days=request.notice_business_days,
-                                short_notice=False)
-        events.append(item.event)
-    RequestEvent.objects.bulk_create(events)
-    _after_events(events)
-    for item in items:
-        request, event = item.request, item.event
-        lead = request.service.team.lead_id
-        # rare: a provider team without a lead → every member (one query)
-        recipients = [lead] if lead else requests.provider_contacts(request)
-        body = (f"{item.person} asks: {request.title}\nNeeded by {request.need_by:%a %d %b %Y} "
-                f"({request.date_kind}).\n\n{request.context}")
-        notes += message_rows([r for r in recipients if r != item.person.pk], kind="request.submitted",
-                              subject=f"[{request.service.name}] New request: {request.title}", body=body,
-                              link=request.get_absolute_url(), dedupe_key=f"request:{request.pk}:event:{event.pk}",
-                              now=now)
+        item.event = item.new.event
         if item.confirm:
             defaulted, options = item.plan
-            notes += confirmation_rows(item.person.pk, item.digest, item.p, request, now, defaulted_need_by=defaulted,
-                                       options_missing=not options, context_missing=not item.text, refused=[],
-                                       problem="")
+            notes += confirmation_rows(item.person.pk, item.digest, item.p, item.request, now,
+                                       defaulted_need_by=defaulted, options_missing=not options,
+                                       context_missing=not item.text, refused=[], problem="")
     queue(notes)
 
 
 def _insert_comments(items, now):
+    """The batch's comments in one call of requests.comment_many (comment()'s rules)."""
     if not items:
         return
-    events = [_event_row(item.request, EventKind.COMMENTED, item.person, now, text=item.text) for item in items]
-    RequestEvent.objects.bulk_create(events)
-    _after_events(events)
-    notes = []
+    events = requests.comment_many([(item.request, item.person, item.text) for item in items], now=now)
     for item, event in zip(items, events, strict=True):
-        request, by = item.request, item.person
         item.event = event
         item.disposition = Disposition.COMMENT
-        if requests.acts_as_requester(request, by):
-            other = ([request.provider_owner_id] if request.provider_owner_id
-                     else [request.provider_team.lead_id] if request.provider_team.lead_id
-                     else requests.provider_contacts(request))
-        else:
-            other = [request.requester_id]
-        notes += message_rows([r for r in other if r is not None and r != by.pk], kind="request.comment",
-                              subject=f"[{request.service.name}] Comment from {by}: {request.title}", body=item.text,
-                              link=request.get_absolute_url(), dedupe_key=f"request:{request.pk}:event:{event.pk}",
-                              now=now)
-    queue(notes)
 
 
 def _insert_log(ctx, items, door, now):

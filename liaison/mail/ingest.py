@@ -22,7 +22,7 @@
    your ticket"). And at most one automatic confirmation per sender per
    LIAISON_MAIL_CONFIRM_WINDOW: a plain auto-responder answering our confirmation gets
    no second one, so two systems stop after one exchange;
-4. threading (liaison.mail.threading) — a reply becomes a comment (quotes and signature
+4. threading (liaison.mail.threads) — a reply becomes a comment (quotes and signature
    trimmed; raw kept here) by its sender, with its attachments;
 5. a message to a service's intake address from a known person becomes a request — one per
    service when it is addressed to several intake addresses, each team told by its own
@@ -79,7 +79,7 @@ from liaison.requests.models import OPEN_STATUSES, DateKind, Request, Status
 
 from . import parsing
 from .models import Disposition, InboundMessage
-from .threading import find_request_id
+from .threads import find_request_id
 from .trimming import trim_reply
 
 log = logging.getLogger(__name__)

@@ -16,12 +16,11 @@ class NetworkConfig(AppConfig):
 
     def ready(self):
         from liaison.core.links import register
+        from liaison.notify import kinds
 
         from . import sweeps  # noqa: F401  (registers the weekly nudge sweep)
 
         register("nav", "Network", "network_home", order=30, active="network_")
         register("team", "Team network", "network_team", arg="slug", order=30)
-
-        from liaison.notify import kinds
 
         kinds.register("Network", {"network.nudge": "My team has lost touch with a team it depends on"})

@@ -11,4 +11,6 @@ class NotifyConfig(AppConfig):
         # Nothing in the main navigation: the preferences page is a person's own setting,
         # linked from the account area of the header (web/templates/base.html), and the
         # webhooks page is linked from the preferences page for those who manage a team.
-        from . import sweeps  # noqa: F401 - registers notify.deliver
+        from . import chat, sweeps  # noqa: F401 - sweeps registers notify.deliver, .digest, .webhooks
+
+        chat.connect()

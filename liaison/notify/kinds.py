@@ -1,9 +1,8 @@
 """The catalogue of notification kinds a person can choose about on the preferences page.
 
 notify never imports the domains that use it, so each domain registers its kinds here
-(a kind, a group heading and a sentence a person understands). The requests pages
-register theirs when liaison.requests.views is imported, which happens whenever the
-URLconf is loaded — so always before the preferences page can be served.
+(a kind, a group heading and a sentence a person understands), in its AppConfig.ready():
+every kind is known once Django is set up, whatever is imported later.
 """
 
 from dataclasses import dataclass

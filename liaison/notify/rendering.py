@@ -4,7 +4,7 @@ Threads. A notification's ``link`` names the thing it is about ("/requests/12/")
 link becomes a thread token ("requests.12") and every mail about it carries
 ``References: <requests.12@DOMAIN>`` (and ``In-Reply-To`` the same, or the message it
 answers), so every mail client groups a request's mails in one thread, and a reply that
-keeps its headers threads back in (liaison.mail.threading reads the token back).
+keeps its headers threads back in (liaison.mail.threads reads the token back).
 
 Reply address. ``Reply-To: reply+requests.12.<sig>@DOMAIN`` where ``sig`` is an
 HMAC of the token under SECRET_KEY: clients that drop the References header still send

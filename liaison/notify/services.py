@@ -1,6 +1,10 @@
 """The outbox: `notify()` is the only way any domain tells a person something;
 `deliver_pending()` (the `notify.deliver` sweep) sends what is due.
 
+For many messages at once, `message_rows()` builds the rows and `queue()` inserts them
+(one INSERT per batch); `queue_sql()` is that INSERT for a caller that sends it inside a
+statement of its own. Notification rows are made here and nowhere else.
+
 Delivery semantics — the choice, and why
 ========================================
 SMTP and the database cannot commit together, so one side of "exactly once" has to
@@ -42,7 +46,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
+
+from liaison.core.sql import dumps, json_insert_sql
+from liaison.core.sql import row as _row
 
 from .models import Notification, NotificationPreference
 
@@ -100,6 +108,31 @@ def queue(rows, batch_size=1000):
     """
     if rows:
         Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=batch_size)
+
+
+def queue_sql(expressions=None):
+    """The INSERT queue() makes, as SQL reading its rows from one JSON parameter
+    (queue_params(rows)), for a caller that must send it inside a statement of its own:
+    liaison.requests.store writes a request, its event and its notifications in one
+    round trip on PostgreSQL. Conflicting dedupe keys are ignored, as by queue().
+    `expressions` maps a column to an SQL expression of itself (the caller's stand-in ids).
+    """
+    return json_insert_sql(Notification, "json_populate_recordset", expressions=expressions) + " ON CONFLICT DO NOTHING"
+
+
+def queue_params(rows):
+    """The JSON parameter of queue_sql() for unsaved Notification rows (message_rows())."""
+    return dumps([_row(r) for r in rows])
+
+
+def mark_sent_before(moment, read_before=None):
+    """Mark pending notifications created before `moment` as sent when they were created
+    (the demo's history: what people were told two years ago is kept, but not mailed
+    today), and those created before `read_before` as read then. Returns how many were sent."""
+    if read_before is not None:
+        Notification.objects.filter(created_at__lt=read_before, read_at__isnull=True).update(read_at=F("created_at"))
+    return Notification.objects.filter(state=Notification.State.PENDING, created_at__lt=moment).update(
+        state=Notification.State.SENT, sent_at=F("created_at"), attempts=1)
 
 
 # --- preferences -------------------------------------------------------------------

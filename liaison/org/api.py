@@ -118,10 +118,9 @@ class TeamFilters(Schema):
 @router.get("/teams", response={200: list[TeamOut], **READ_ERRORS}, summary="List teams")
 @paginate(Pages)
 def list_teams(request, filters: Query[TeamFilters]):
-    """Teams by name. `q` searches names; `parent` (a slug) lists that team's direct children."""
+    """Teams by name. `q` searches names and descriptions; `parent` (a slug) lists that team's direct children."""
     teams = _teams(request.auth)
-    if filters.q.strip():
-        teams = teams.filter(name__icontains=filters.q.strip())
+    teams = teams.search(filters.q)
     if filters.parent is not None:
         parent = _ref(Team.objects.visible_to(request.auth), "parent", "team with slug", slug=filters.parent)
         teams = teams.filter(parent=parent)

@@ -7,3 +7,8 @@ class OrgConfig(AppConfig):
     name = "liaison.org"
     label = "org"
     verbose_name = "Directory and service catalogue"
+
+    def ready(self):
+        from .cache import connect_receivers
+
+        connect_receivers()

@@ -139,3 +139,101 @@ class ProcessCache:
     def clear(self):
         self._epoch += 1
         self._data.clear()
+
+
+# --- the named caches: what the hot paths read ------------------------------------------
+#
+# Every per-process cache of the directory lives here, behind a function named by what
+# it answers; callers never see a ProcessCache or prime attributes on objects. A change
+# saved in this process drops the entries at once (the receivers below, connected in
+# OrgConfig.ready()); a change saved by another process within about a second (the
+# directory version, above).
+
+CACHE_SECONDS = 300
+#: The service catalogue: slug -> Service with its team, loaded whole (one query for
+#: thousands of services, after which a create among them reads nothing).
+_catalogue = ProcessCache(CACHE_SECONDS)
+#: Person id -> their teams (_Teams: {slug: Team}, with the ids), and person id -> only the
+#: ids (for callers that never need the objects: the batched mail ingest).
+_teams_by_person = ProcessCache(CACHE_SECONDS)
+_team_ids_by_person = ProcessCache(CACHE_SECONDS)
+
+
+class _Teams(dict):
+    """{slug: Team} with the frozenset of their ids computed once."""
+
+    def __init__(self, teams):
+        super().__init__((team.slug, team) for team in teams)
+        self.ids = frozenset(team.pk for team in teams)
+
+
+def service_by_slug(slug):
+    """The service with this slug (its team loaded), or None; each call gets its own copy,
+    so what one call caches on it stays in that call."""
+    import copy
+
+    from .models import Service
+
+    catalogue = _catalogue.load("services", lambda: {s.slug: s for s in Service.objects.select_related("team")})
+    service = catalogue.get(slug)
+    if service is None:  # unknown, or added since the catalogue was loaded
+        service = Service.objects.select_related("team").filter(slug=slug).first()
+        if service is None:
+            return None
+        catalogue[slug] = service
+    return copy.copy(service)
+
+
+def teams_of(person_id):
+    """{slug: Team} of the teams `person_id` belongs to."""
+    from .models import Membership
+
+    return _teams_by_person.load(person_id, lambda: _Teams(
+        [m.team for m in Membership.objects.filter(person_id=person_id).select_related("team")]))
+
+
+def member_team_ids(person_id):
+    """Ids of the teams `person_id` belongs to (a frozenset)."""
+    from .models import Membership
+
+    teams = _teams_by_person.get(person_id)
+    if teams is not None:
+        return teams.ids
+    return _team_ids_by_person.load(person_id, lambda: frozenset(
+        Membership.objects.filter(person_id=person_id).values_list("team_id", flat=True)))
+
+
+def remember_team_ids(team_ids_by_person):
+    """Store {person id: team ids} read in bulk elsewhere (the batched mail ingest reads
+    every sender's memberships in one query), so that member_team_ids() reads nothing."""
+    for person_id, ids in team_ids_by_person.items():
+        _team_ids_by_person.put(person_id, frozenset(ids))
+
+
+def clear_named_caches():
+    """Empty the catalogue and the teams (a change in this process; tests)."""
+    _catalogue.clear()
+    _teams_by_person.clear()
+    _team_ids_by_person.clear()
+
+
+def _forget_directory(sender, update_fields=None, **kwargs):
+    if not is_bookkeeping(sender, update_fields):  # a sign-in saves last_login only
+        clear_named_caches()
+
+
+def _forget_membership(sender, instance, **kwargs):
+    _teams_by_person.forget(instance.person_id)
+    _team_ids_by_person.forget(instance.person_id)
+
+
+def connect_receivers():
+    """Called once by OrgConfig.ready(): a change saved here drops what it invalidates."""
+    from django.db.models.signals import post_delete, post_save
+
+    from .models import Membership, Person, Service, Team
+
+    for signal, what in ((post_save, "saved"), (post_delete, "deleted")):
+        for model in (Service, Team, Person):
+            signal.connect(_forget_directory, sender=model, dispatch_uid=f"org.cache.{model.__name__}.{what}")
+        signal.connect(_forget_membership, sender=Membership, dispatch_uid=f"org.cache.Membership.{what}")

@@ -49,6 +49,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .cache import clear_named_caches
 from .models import Membership, Person, SensitiveAttributes, Team
 
 COLUMNS = ("email", "name", "team", "title", "site", "time_zone", "parent_team", "manager_email",
@@ -463,6 +464,9 @@ def import_org_csv(stream, *, progress=None):
         team_ids = _write_teams(parsed.rows, by_email, parents, parsed.columns, directory, person_ids, report, now)
         changed |= _write_memberships(by_email, directory, person_ids, team_ids, now)
         changed |= _write_sensitive(by_email, parsed.columns, directory, person_ids)
+    # The rows went in as raw INSERTs (no signals): this process forgets what it cached of
+    # the directory now; other processes see the directory version move (org.cache).
+    clear_named_caches()
     changed -= {email for email in by_email if email not in directory.people}  # new people count as created
     report.people_updated = len(changed)
     report.people_unchanged = len(by_email) - report.people_created - report.people_updated

@@ -48,6 +48,16 @@ class PersonQuerySet(DirectoryQuerySet):
         return self.filter(Q(name__icontains=text) | Q(email__icontains=text) | Q(title__icontains=text))
 
 
+class TeamQuerySet(DirectoryQuerySet):
+    def search(self, text):
+        """Teams whose name or description holds `text`: the one team search of every door
+        (directory page, header search box, API)."""
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(Q(name__icontains=text) | Q(description__icontains=text))
+
+
 class PersonManager(BaseUserManager.from_queryset(PersonQuerySet)):
     use_in_migrations = True
 
@@ -181,7 +191,7 @@ class Team(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = DirectoryQuerySet.as_manager()
+    objects = TeamQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -14,7 +14,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
@@ -86,7 +86,7 @@ def team_list(request):
     if form.is_valid():
         query, parent = form.cleaned_data["q"], form.cleaned_data["parent"]
         if query:
-            teams = teams.filter(Q(name__icontains=query) | Q(description__icontains=query))
+            teams = teams.search(query)
         if parent is not None:
             teams = teams.filter(parent=parent)
     return _list_response(request, "org/team_list.html", {

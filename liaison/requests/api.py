@@ -7,17 +7,14 @@ transitions and values are allowed (400 naming the field, or "status" for a tran
 
 Costs are kept flat: creating a request is its three INSERTs (request, event,
 notification) in one transaction; a list is the caller's scope, a count and one page.
-The lookups every create needs are cached per process (the token's person in
-liaison.org.services; here the service catalogue and the caller's teams): see
-_catalogue and _recent_teams, and liaison.org.cache for how they stay current.
+The lookups every create needs are cached per process, behind named functions of
+liaison.org.cache (the service catalogue, the caller's teams; the token's person in
+liaison.org.services); that module says how they stay current.
 """
 
-import copy
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -25,13 +22,14 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status as Reply
 
-from liaison.org.cache import ProcessCache, is_bookkeeping
-from liaison.org.models import Membership, Person, Service, Team
+from liaison.org import cache
+from liaison.org.models import Service, Team
 from liaison.org.schemas import Invalid, Message, Pages, PersonRef, Slug, TeamRef, Text
+from liaison.org.visibility import may_read_team
 from liaison.playbook.coach import coach, draft_for
 
 from . import services
-from .models import Blocker, DateKind, Request, RequestEvent, Status, scope_team_ids
+from .models import Blocker, DateKind, Request, RequestEvent, Status
 
 router = Router(tags=["requests"])
 
@@ -252,64 +250,26 @@ def _visible(user, pk):
     return get_object_or_404(Request.objects.visible_to(user).select_related(*RELATED), pk=pk)
 
 
-#: Per process: the service catalogue (slug -> Service with its team, loaded whole: one
-#: query for thousands of services, after which a create among them reads nothing) and
-#: person id -> their teams. A change saved in this process drops them at once (signals
-#: below); a change saved by another process within about a second (the directory
-#: version, liaison.org.cache). With the token's person (cached in liaison.org.services),
-#: a create reads nothing but what it writes.
-CACHE_SECONDS = 300
-_catalogue = ProcessCache(CACHE_SECONDS)
-_recent_teams = ProcessCache(CACHE_SECONDS)
-
-
-@receiver([post_save, post_delete], sender=Service, dispatch_uid="requests.api.service_changed")
-@receiver([post_save, post_delete], sender=Team, dispatch_uid="requests.api.team_changed")
-@receiver([post_save, post_delete], sender=Person, dispatch_uid="requests.api.person_changed")
-def _forget_directory(sender, update_fields=None, **kwargs):
-    if not is_bookkeeping(sender, update_fields):  # a sign-in saves last_login only
-        _catalogue.clear()
-        _recent_teams.clear()
-
-
-@receiver([post_save, post_delete], sender=Membership, dispatch_uid="requests.api.membership_changed")
-def _forget_membership(sender, instance, **kwargs):
-    _recent_teams.forget(instance.person_id)
-
-
-def _my_teams(user):
-    """The caller's teams by slug; also primes services.team_ids_of for this request."""
-    teams = _recent_teams.load(user.pk, lambda: {
-        m.team.slug: m.team for m in Membership.objects.filter(person_id=user.pk).select_related("team")})
-    user._member_team_ids = frozenset(t.pk for t in teams.values())
-    user._my_teams_cache = list(teams.values())
-    return teams
-
-
 def _service(slug):
-    catalogue = _catalogue.load("services", lambda: {s.slug: s for s in Service.objects.select_related("team")})
-    service = catalogue.get(slug)
-    if service is None:  # unknown, or added since the catalogue was loaded
-        service = Service.objects.select_related("team").filter(slug=slug).first()
-        if service is None:
-            raise ValidationError({"service": f"There is no service with slug {slug!r}."})
-        catalogue[slug] = service
-    return copy.copy(service)  # its own copy: what a call caches on it stays in that call
+    service = cache.service_by_slug(slug)
+    if service is None:
+        raise ValidationError({"service": f"There is no service with slug {slug!r}."})
+    return service
 
 
 def _requester_team(user, slug):
-    teams = _my_teams(user)
     if slug is None:
         return None
-    if slug not in teams:
+    team = cache.teams_of(user.pk).get(slug)
+    if team is None:
         raise ValidationError({"requester_team": "You can only ask on behalf of a team you belong to."})
-    return teams[slug]
+    return team
 
 
 def _team_in_scope(user, slug):
-    """A team whose inbox `user` may read: a member, or a lead/manager above it; else 404."""
+    """A team whose inbox `user` may read (liaison.org.visibility); else 404."""
     team = Team.objects.filter(slug=slug).first()
-    if team is None or not (team.pk in services.team_ids_of(user) or team.pk in scope_team_ids(user)):
+    if team is None or not may_read_team(user, team):
         raise Http404
     return team
 
@@ -358,7 +318,7 @@ def create_forecast(request, body: ForecastIn):
 
 def _with_team(created, user):
     """Give the new request its requester team object from the teams already loaded (no query)."""
-    for team in getattr(user, "_my_teams_cache", ()):
+    for team in cache.teams_of(user.pk).values():
         if team.pk == created.requester_team_id:
             created.requester_team = team
     return created

@@ -11,9 +11,10 @@ because the pages list them and the analytics count them.
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
-from liaison.org.models import Membership, Person, Service, Team
+from liaison.org.models import Person, Service, Team
+from liaison.org.visibility import scope_team_ids, team_work_condition  # noqa: F401 - scope_team_ids moved there
 
 
 class Status(models.TextChoices):
@@ -38,50 +39,17 @@ class DateKind(models.TextChoices):
     FLEXIBLE = "flexible", "Flexible"
 
 
-def scope_team_ids(user):
-    """Ids of teams whose requests `user` sees as a lead or a manager up the tree.
-
-    A person sees the requests of a team when they lead it, lead one of its ancestor
-    teams, or manage (directly or not, through Person.manager) someone who does. For
-    most people (no reports, no team led) this costs two small queries; the result is
-    cached on the user object for the rest of the HTTP request.
-    """
-    cached = getattr(user, "_request_scope_team_ids", None)
-    if cached is not None:
-        return cached
-    leaders, frontier = {user.pk}, [user.pk]
-    while frontier:  # the reports tree, one query per level
-        frontier = [pk for pk in Person.objects.filter(manager_id__in=frontier).values_list("pk", flat=True)
-                    if pk not in leaders]
-        leaders.update(frontier)
-    teams = set(Team.objects.filter(lead_id__in=leaders).values_list("pk", flat=True))
-    frontier = list(teams)
-    while frontier:  # the sub-teams, one query per level
-        frontier = [pk for pk in Team.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
-                    if pk not in teams]
-        teams.update(frontier)
-    user._request_scope_team_ids = frozenset(teams)
-    return user._request_scope_team_ids
-
-
 class RequestQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Requests `user` may see: the one helper every door uses.
 
         The requester's team and the provider team (by membership), the requester
         themselves, and leads of those teams and of their ancestors, and their managers
-        up the Person.manager chain. Everyone else sees nothing (pages and API: 404).
+        up the Person.manager chain (liaison.org.visibility, the one rule). Everyone else
+        sees nothing (pages and API: 404).
         """
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        mine = Membership.objects.filter(person_id=user.pk)
-        condition = (Q(requester_id=user.pk)
-                     | Exists(mine.filter(team_id=OuterRef("requester_team_id")))
-                     | Exists(mine.filter(team_id=OuterRef("provider_team_id"))))
-        scope = scope_team_ids(user)
-        if scope:
-            condition |= Q(requester_team_id__in=scope) | Q(provider_team_id__in=scope)
-        return self.filter(condition)
+        condition = team_work_condition(user, "requester_team_id", "provider_team_id", person_field="requester_id")
+        return self.none() if condition is None else self.filter(condition)
 
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
@@ -249,6 +217,20 @@ class RequestEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Request events are append-only: an event cannot be deleted.")
+
+    def chat_teams(self):
+        """The teams a chat message about this event goes to (liaison.notify.chat)."""
+        return (self.provider_team_id, self.requester_team_id)
+
+    def chat_message(self):
+        """This event as a chat message: liaison.notify.webhooks.notify_team's arguments."""
+        request = self.request
+        actor = f"{self.actor} " if self.actor_id else ""
+        text = self.data.get("text") or self.data.get("note") or ""
+        return {"kind": f"request.{self.kind}",
+                "subject": f"#{request.pk} {request.title}: {actor}{self.get_kind_display().lower()}",
+                "body": str(text)[:1000], "link": request.get_absolute_url(),
+                "dedupe_key": f"request-event:{self.pk}", "now": self.at}
 
 
 class Slip(models.Model):

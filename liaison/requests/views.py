@@ -30,36 +30,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from liaison.core.notices import notices_for
-from liaison.notify import kinds
 from liaison.org.models import Person, Service, Team
 from liaison.playbook.coach import coach, draft_for
 
 from . import forms, services
 from .models import OPEN_STATUSES, Blocker, EventKind, Request, RequestEvent, Status
-
-kinds.register("Requests", {
-    "request.submitted": "A request (or a confirmed forecast) arrives for my team",
-    "request.acknowledged": "My request is acknowledged",
-    "request.committed": "My request gets a committed date",
-    "request.slipped": "A commitment to me changes date",
-    "request.slipped.past_hard_date": "A commitment moves past a hard need-by date (both sides)",
-    "request.declined": "My request is declined",
-    "request.progress": "Progress on my request",
-    "request.blocked": "A blocker is raised",
-    "request.unblocked": "A blocker is cleared",
-    "request.delivered": "My request is delivered",
-    "request.accepted": "A delivery of my team is accepted",
-    "request.reopened": "A delivery of my team is reopened for rework",
-    "request.thanks": "Thanks for work I did",
-    "request.comment": "Comments",
-    "request.withdrawn": "A request to my team is withdrawn",
-    "request.warning": "A warning before escalation",
-    "request.escalated": "Escalations",
-    "request.reminder.due": "Reminders before a date I committed to",
-    "request.reminder.overdue": "Daily reminders when my commitment is overdue",
-    "request.overdue.notice": "Notice that a commitment to me is overdue",
-    "request.reminder.confirm_by": "Reminder to confirm or withdraw my forecast",
-})
 
 RELATED = ("service__team", "provider_team", "requester_team", "requester", "provider_owner")
 

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -94,7 +93,7 @@ def search(request):
         user = request.user
         results = {
             "people": list(Person.objects.visible_to(user).search(q)[:SEARCH_LIMIT]),
-            "teams": list(Team.objects.visible_to(user).filter(Q(name__icontains=q) | Q(description__icontains=q))
+            "teams": list(Team.objects.visible_to(user).search(q)
                           .select_related("parent")[:SEARCH_LIMIT]),
             "services": list(Service.objects.visible_to(user).search(q).select_related("team")[:SEARCH_LIMIT]),
         }

@@ -9,12 +9,12 @@ import pytest
 
 from liaison.requests.models import Request, Status
 from tests.browser.fixtures import sign_in
-from tests.requests.conftest import CONTEXT, cast  # noqa: F401 - the cast of the requests tests
+from tests.requests.conftest import CONTEXT
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_forecast_to_thanks(new_browser_page, cast, tmp_path):  # noqa: F811
+def test_forecast_to_thanks(new_browser_page, cast, tmp_path):
     from playwright.sync_api import expect
 
     today = dt.date.today()

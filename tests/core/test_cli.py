@@ -16,7 +16,7 @@ def liaison(*args, env=None):
 def test_cli_passes_django_commands_through():
     result = liaison("help")
     assert result.returncode == 0
-    for command in ("serve", "worker", "migrate", "shell", "db_worker"):
+    for command in ("serve", "worker", "migrate", "shell"):
         assert command in result.stdout
 
 

@@ -1,11 +1,14 @@
-"""In a real browser: a conflict becomes an incident, an alliance, a retrospective with action items."""
+"""In a real browser: a conflict becomes an incident, an alliance, a retrospective with action items
+and a business case PDF."""
 
 import datetime as dt
+import io
 import re
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from liaison.incidents.models import Incident
 from tests.browser.fixtures import sign_in
@@ -88,5 +91,14 @@ def test_a_conflict_becomes_an_incident_an_alliance_and_a_retrospective(story, n
     row = mia.locator("tr", has_text="Publish core network changes")
     expect(row).to_contain_text("Nico Network")
     expect(row).to_contain_text("Committed")
-    # Business case (insights): the insights domain registers its link in the incident page's
-    # "incident" link place (liaison.core.links); its browser step continues from here.
+    # ...and ends with the business case for senior managers, as a page and as a PDF read back.
+    mia.get_by_role("link", name="Draft the business case for management").click()  # the playbook's move
+    expect(mia.get_by_role("heading", level=1)).to_contain_text("Business case:")
+    expect(mia.get_by_role("heading", name="What the numbers do not show")).to_be_visible()
+    with mia.expect_download() as info:
+        mia.get_by_role("link", name="Download PDF").click()
+    with open(info.value.path(), "rb") as fh:
+        text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(fh.read())).pages)
+    assert "Business case:" in text and "Core network upgrade" in text
+    assert "Ten business days' notice for core network changes." in text  # the alliance's ask
+    assert "What the numbers do not show" in text

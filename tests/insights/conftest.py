@@ -9,31 +9,24 @@ rules themselves live in tests/requests.
 """
 
 import datetime as dt
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from liaison.requests.models import Request, Status
-from tests.factories import MembershipFactory, PersonFactory, ServiceFactory, TeamFactory
+from tests.story import story
 
 NOW = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
 def pair(db):
-    omar = PersonFactory(name="Omar Ops", email="omar@corp.example")
-    bea = PersonFactory(name="Bea Billing", email="bea@corp.example")
-    ben = PersonFactory(name="Ben Billing", email="ben@corp.example")
-    olga = PersonFactory(name="Olga Outsider", email="olga@corp.example")
-    ops = TeamFactory(name="Offshore Ops", slug="offshore-ops", lead=omar)
-    billing = TeamFactory(name="Billing", slug="billing", lead=bea)
-    other = TeamFactory(name="Other", slug="other")
-    for person, team in [(omar, ops), (bea, billing), (ben, billing), (olga, other)]:
-        MembershipFactory(person=person, team=team)
-    service = ServiceFactory(team=ops, name="Report production", slug="reports", lead_time_days=5)
-    return SimpleNamespace(omar=omar, bea=bea, ben=ben, olga=olga, ops=ops, billing=billing, other=other,
-                           service=service)
+    return story(
+        people={"omar": "Omar Ops", "bea": "Bea Billing", "ben": "Ben Billing", "olga": "Olga Outsider"},
+        teams={"ops": ("Offshore Ops", {"slug": "offshore-ops", "lead": "omar", "members": ["omar"]}),
+               "billing": ("Billing", {"lead": "bea", "members": ["bea", "ben"]}),
+               "other": ("Other", {"members": ["olga"]})},
+        services={"service": ("ops", "Report production", "reports", {"lead_time_days": 5})})
 
 
 def bulk_requests(*, service, requester, requester_team, created, ack_hours=None, deliver_hours=None,

@@ -1,5 +1,8 @@
 """In a real browser: an auditor opens a pair page (charts drawn, data tables beside them)
-and runs the fairness audit; a member is refused the audit."""
+and runs the fairness audit; a member is refused the audit.
+
+The figures follow the requests' visibility (liaison.org.visibility): being an auditor
+opens the audit, not every pair, so this auditor works in Billing."""
 
 import datetime as dt
 import os
@@ -11,7 +14,7 @@ from django.utils import timezone
 
 from liaison.insights.rollups import rebuild_facts
 from liaison.org.models import SensitiveAttributes
-from tests.factories import PersonFactory
+from tests.factories import MembershipFactory, PersonFactory
 
 from .conftest import bulk_requests
 
@@ -37,6 +40,7 @@ def test_auditor_sees_the_pair_page_and_runs_the_audit(pair, auditor, signed_in_
     from playwright.sync_api import expect
 
     _data(pair)
+    MembershipFactory(person=auditor, team=pair.billing)
     page = signed_in_page(auditor)
     page.goto("/insights/pairs/offshore-ops/billing/", timeout=60_000)
     expect(page.get_by_role("heading", level=1)).to_have_text("Offshore Ops and Billing")

@@ -1,21 +1,15 @@
 """Mail fixtures: a service with an intake address, a known requester, a message builder."""
 
 import datetime as dt
-import socket
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 import pytest
 
 from tests.factories import MembershipFactory, PersonFactory, ServiceFactory, TeamFactory
+from tests.smtp import free_port  # noqa: F401 - the mail doors' tests take ports from here too
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)  # a Monday
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(autouse=True)

@@ -3,11 +3,8 @@ plain + HTML, threading headers, reply address, link; a reply to it threads back
 a crash between rendering and sending neither loses nor doubles; digest and off modes."""
 
 import datetime as dt
-import email
-import threading
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from liaison.mail.ingest import ingest
 from liaison.mail.models import Disposition
@@ -16,38 +13,15 @@ from liaison.notify.digest import send_digests
 from liaison.notify.models import Notification
 from liaison.notify.services import deliver_pending, set_preference
 from liaison.requests.models import EventKind, RequestEvent
-from tests.mail.conftest import NOW, free_port, message
-
-
-class Sink:
-    def __init__(self):
-        self.messages, self.lock = [], threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(settings):
-    sink, port = Sink(), free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield sink
-    controller.stop()
+from tests.mail.conftest import NOW, message
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_request_by_mail_is_confirmed_and_the_reply_threads_back_in(requester, service, provider, smtp):
+def test_a_request_by_mail_is_confirmed_and_the_reply_threads_back_in(requester, service, provider, smtp_server):
     outcome = ingest(message(), now=NOW)
     counts = deliver_pending(NOW)
     assert counts["sent"] == 2  # the confirmation to Rita, the new-request notice to the provider lead
-    by_to = {m["To"]: m for m in smtp.messages}
+    by_to = {m["To"]: m for m in smtp_server.messages}
     mail = by_to["rita@corp.example"]
     assert mail.get_content_type() == "multipart/alternative"
     text, html = (part.get_payload(decode=True).decode() for part in mail.get_payload())
@@ -72,7 +46,7 @@ def test_a_request_by_mail_is_confirmed_and_the_reply_threads_back_in(requester,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_crash_between_rendering_and_sending_neither_loses_nor_doubles(requester, service, smtp, monkeypatch):
+def test_a_crash_between_rendering_and_sending_neither_loses_nor_doubles(requester, service, smtp_server, monkeypatch):
     ingest(message(), now=NOW)
     real_render = services.build_email
 
@@ -83,24 +57,24 @@ def test_a_crash_between_rendering_and_sending_neither_loses_nor_doubles(request
     monkeypatch.setattr(services, "build_email", render_then_crash)
     with pytest.raises(KeyboardInterrupt):
         deliver_pending(NOW)
-    assert smtp.messages == []
+    assert smtp_server.messages == []
     assert not Notification.objects.filter(state="sent").exists()  # nothing lost: still pending
     monkeypatch.setattr(services, "build_email", real_render)
     deliver_pending(NOW)
     deliver_pending(NOW)  # a second sweep sends nothing again
-    ids = [m["Message-ID"] for m in smtp.messages]
+    ids = [m["Message-ID"] for m in smtp_server.messages]
     assert len(ids) == Notification.objects.count() == len(set(ids))
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_crash_after_sending_resends_with_the_same_message_id(requester, service, smtp, monkeypatch):
+def test_a_crash_after_sending_resends_with_the_same_message_id(requester, service, smtp_server, monkeypatch):
     ingest(message(), now=NOW)
     monkeypatch.setattr(services, "_mark_sent", lambda n, now: (_ for _ in ()).throw(SystemExit("killed")))
     with pytest.raises(SystemExit):
         deliver_pending(NOW)
     monkeypatch.undo()
     deliver_pending(NOW)
-    ids = [m["Message-ID"] for m in smtp.messages]
+    ids = [m["Message-ID"] for m in smtp_server.messages]
     assert len(ids) == Notification.objects.count() + 1  # one resent: at-least-once ...
     assert len(set(ids)) == Notification.objects.count()  # ... with the same Message-ID
 

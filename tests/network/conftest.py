@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from liaison.network import services
-from tests.factories import MembershipFactory, PersonFactory, ServiceFactory, TeamFactory
+from tests.factories import MembershipFactory, PersonFactory, ServiceFactory
+from tests.story import story
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 2)
@@ -24,12 +25,13 @@ def person(name, team, lead=False):
 def world(db):
     """remote depends on hq (its service depends on HQ's). Ana and Bo in remote (Ana leads),
     Raj and Sue at hq (Raj leads), Carl in a third team, finance."""
-    hq = TeamFactory(name="HQ Platform", slug="hq-platform")
-    remote = TeamFactory(name="Remote Office", slug="remote-office")
-    finance = TeamFactory(name="Finance", slug="finance")
-    ana, bo = person("Ana Remote", remote, lead=True), person("Bo Remote", remote)
-    raj, sue = person("Raj Hq", hq, lead=True), person("Sue Hq", hq)
-    carl = person("Carl Finance", finance)
+    cast = story(
+        people={"ana": "Ana Remote", "bo": "Bo Remote", "raj": "Raj Hq", "sue": "Sue Hq", "carl": "Carl Finance"},
+        teams={"hq": ("HQ Platform", {"slug": "hq-platform", "lead": "raj", "members": ["raj", "sue"]}),
+               "remote": ("Remote Office", {"slug": "remote-office", "lead": "ana", "members": ["ana", "bo"]}),
+               "finance": ("Finance", {"members": ["carl"]})})
+    hq, remote, finance = cast.hq, cast.remote, cast.finance
+    ana, bo, raj, sue, carl = cast.ana, cast.bo, cast.raj, cast.sue, cast.carl
     platform = ServiceFactory(team=hq, name="Platform", slug="platform")
     intake = ServiceFactory(team=remote, name="Local intake", slug="local-intake")
     intake.depends_on.through.objects.create(service=intake, depends_on=platform)

@@ -1,21 +1,14 @@
-"""The cast of the requests tests: a remote office asking a service at HQ.
-
-    Company (lead: Cleo, CEO)
-    ├── Platform  (lead: Paula, whose manager is Victor)  — provides "Database provisioning"
-    │     members: Paula, Pete
-    └── Remote Office (lead: Rita)                        — asks
-          members: Rita, Remy
+"""The requests tests: the `cast` fixture (tests/conftest.py, built by tests/story.py:
+a remote office asking a service at HQ), and a request made the usual way.
 
 Monday 2 March 2026, 09:00 UTC is "now" unless a test travels.
 """
 
 import datetime as dt
-from types import SimpleNamespace
 
 import pytest
 
 from liaison.requests import services
-from tests.factories import MembershipFactory, PersonFactory, ServiceFactory, TeamFactory
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)  # a Monday
 TODAY = NOW.date()
@@ -23,26 +16,6 @@ TODAY = NOW.date()
 
 def days(n):
     return TODAY + dt.timedelta(days=n)
-
-
-@pytest.fixture
-def cast(db):
-    victor = PersonFactory(name="Victor VP", email="victor@corp.example")
-    cleo = PersonFactory(name="Cleo CEO", email="cleo@corp.example")
-    paula = PersonFactory(name="Paula Lead", email="paula@corp.example", manager=victor)
-    pete = PersonFactory(name="Pete Provider", email="pete@corp.example", manager=paula)
-    rita = PersonFactory(name="Rita Lead", email="rita@corp.example", manager=cleo)
-    remy = PersonFactory(name="Remy Requester", email="remy@corp.example", manager=rita)
-    olga = PersonFactory(name="Olga Outsider", email="olga@corp.example")
-    company = TeamFactory(name="Company", slug="company", lead=cleo)
-    platform = TeamFactory(name="Platform", slug="platform", lead=paula, parent=company)
-    remote = TeamFactory(name="Remote Office", slug="remote-office", lead=rita, parent=company)
-    other = TeamFactory(name="Other Team", slug="other-team")
-    for person, team in [(paula, platform), (pete, platform), (rita, remote), (remy, remote), (olga, other)]:
-        MembershipFactory(person=person, team=team)
-    service = ServiceFactory(team=platform, name="Database provisioning", slug="db", lead_time_days=5)
-    return SimpleNamespace(victor=victor, cleo=cleo, paula=paula, pete=pete, rita=rita, remy=remy, olga=olga,
-                           company=company, platform=platform, remote=remote, other=other, service=service)
 
 
 CONTEXT = ("Our client go-live on 20 March depends on a reporting database; without it we miss the "

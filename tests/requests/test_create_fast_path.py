@@ -15,9 +15,8 @@ from django.test.utils import CaptureQueriesContext
 
 from liaison.notify.models import Notification
 from liaison.org import services as org_services
-from liaison.org.cache import check_directory_version, directory_version
+from liaison.org.cache import check_directory_version, clear_named_caches, directory_version
 from liaison.org.models import ApiToken, Membership, Service
-from liaison.requests import api as requests_api
 from liaison.requests.models import EventKind, Request, RequestEvent
 from tests.directory_version import run_deferred_triggers
 from tests.requests.test_api import NEW, api, frozen  # noqa: F401 - fixtures
@@ -27,8 +26,8 @@ pytestmark = pytest.mark.usefixtures("frozen")
 
 @pytest.fixture(autouse=True)
 def empty_caches():
-    for cache in (org_services._recent_tokens, requests_api._catalogue, requests_api._recent_teams):
-        cache.clear()
+    org_services._recent_tokens.clear()
+    clear_named_caches()
     yield
 
 

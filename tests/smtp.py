@@ -1,4 +1,12 @@
-"""A real SMTP server on 127.0.0.1 (aiosmtpd), and Django pointed at it."""
+"""The tests' one SMTP server: a real one on 127.0.0.1 (aiosmtpd), and Django pointed at it.
+
+A pytest plugin (tests/conftest.py lists it), so every folder has the fixture:
+
+    def test_something(smtp_server):
+        ...                                    # send through Django's SMTP backend
+        smtp_server.messages                   # what the server accepted (email.message.Message)
+        smtp_server.delay = 0.02               # make each DATA slow (concurrency tests)
+"""
 
 import asyncio
 import email
@@ -28,7 +36,8 @@ class Sink:
         return [m["Message-ID"] for m in self.messages]
 
 
-def _free_port():
+def free_port():
+    """A TCP port nothing listens on right now, on 127.0.0.1."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -37,7 +46,7 @@ def _free_port():
 @pytest.fixture
 def smtp_server(settings):
     sink = Sink()
-    port = _free_port()
+    port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
