@@ -16,8 +16,8 @@ affected, events disrupted, labour hours, days of delay); services.recompute() s
 after every impact so lists can filter and sort on it.
 
 Visibility: an incident is visible to the members of the teams involved (IncidentTeam) and
-to the leads and managers above them (requests' scope_team_ids, the one org-tree scope
-helper). A confidential change or event linked to an incident stays confidential: pages
+to the leads and managers above them (org.visibility, the one rule every door uses; org
+admins are not an exception). A confidential change or event linked to an incident stays confidential: pages
 and the API show it through the agenda's own visible_to().
 """
 
@@ -28,8 +28,9 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
 from liaison.agenda.models import Change, Conflict, Event
-from liaison.org.models import Membership, Person, Service, Team
-from liaison.requests.models import Request, scope_team_ids
+from liaison.org.models import Person, Service, Team
+from liaison.org.visibility import member_team_ids, readable_team_ids, scope_team_ids
+from liaison.requests.models import Request
 
 
 def _signed_in(user):
@@ -97,18 +98,14 @@ class IncidentQuerySet(models.QuerySet):
         """Incidents `user` may see: a member of a team involved or invited, the service
         team, or a lead/manager above one of the involved teams.
 
-        Org admins see every incident (they administer the directory and see the admin
-        site anyway). Everyone else: 404 on pages and the API.
+        Nobody else, org admins included (org.visibility's rule): 404 on pages and the API.
         """
         if not _signed_in(user):
             return self.none()
-        if user.is_org_admin:
-            return self
         # Set-based (id IN (...) subqueries, which PostgreSQL hashes once) rather than a
         # correlated EXISTS per incident: a division head's scope has hundreds of teams,
         # and the correlated form took seconds over 20,000 incidents (bench/incidents_scale.py).
-        mine = set(Membership.objects.filter(person_id=user.pk).values_list("team_id", flat=True))
-        teams = mine | set(scope_team_ids(user))
+        mine, teams = member_team_ids(user), readable_team_ids(user)
         involved = IncidentTeam.objects.filter(team_id__in=teams).values("incident_id")
         invited = IncidentInvite.objects.filter(team_id__in=mine).values("incident_id")
         return self.filter(Q(pk__in=involved) | Q(pk__in=invited) | Q(opened_by_id=user.pk)
@@ -363,12 +360,10 @@ class ActionItem(models.Model):
 class AllianceQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Members of the invited or allied teams, the leads and managers above them, and
-        the service team's lead (who answers). Org admins see all."""
+        the service team's lead (who answers). Nobody else, org admins included."""
         if not _signed_in(user):
             return self.none()
-        if user.is_org_admin:
-            return self
-        mine = Membership.objects.filter(person_id=user.pk).values("team_id")
+        mine = member_team_ids(user)
         allied = AllianceMember.objects.filter(alliance_id=OuterRef("pk"))
         condition = Exists(allied.filter(team_id__in=mine)) | Q(service_team__lead_id=user.pk)
         scope = scope_team_ids(user)

@@ -27,8 +27,8 @@ from django.db.models import Avg, Case, Count, IntegerField, Q, Sum, Value, When
 
 from liaison.agenda.models import Change, Conflict
 from liaison.incidents.models import Impact, Incident, IncidentTeam, Severity, Unit
-from liaison.org.models import Membership, Team
-from liaison.requests.models import scope_team_ids
+from liaison.org.models import Team
+from liaison.org.visibility import readable_team_ids
 
 from .models import RequestFact
 from .patterns import window
@@ -50,9 +50,9 @@ def descendants(team_ids):
 
 
 def viewer_scope(viewer):
-    """Team ids the viewer's dashboard covers by default (led or managed subtree, plus own teams)."""
-    own = set(Membership.objects.filter(person_id=viewer.pk).values_list("team_id", flat=True))
-    return set(scope_team_ids(viewer)) | own
+    """Team ids the viewer's dashboard covers by default: the teams whose work they may read
+    (own teams, and the led or managed subtree) — org.visibility's one rule."""
+    return set(readable_team_ids(viewer))
 
 
 def dashboard_teams(viewer, root=None):
@@ -60,10 +60,9 @@ def dashboard_teams(viewer, root=None):
     scope = viewer_scope(viewer)
     if root is None:
         return None, scope
-    if not viewer.is_org_admin and root.pk not in scope:
+    if root.pk not in scope:
         return None, None
-    teams = descendants([root.pk])
-    return root, teams if viewer.is_org_admin else teams & scope
+    return root, descendants([root.pk]) & scope
 
 
 def department_dashboard(viewer, teams, now, *, months=12):
@@ -80,14 +79,13 @@ def department_dashboard(viewer, teams, now, *, months=12):
 def covered(viewer, teams):
     """True when everything involving `teams` is visible to `viewer` anyway.
 
-    That is so for an org admin, and when the teams are among the viewer's own, led or
-    managed teams (what dashboard_teams returns): Incident.visible_to and
-    RequestFact.visible_to both admit whatever involves those teams. Then the dashboard
-    skips those filters, which at a division's scale repeat a list of hundreds of team ids
-    in every query for nothing (bench/incidents_scale.py); any other set of teams goes
-    through them.
+    That is so when the teams are among those whose work the viewer may read (what
+    dashboard_teams returns): Incident.visible_to and RequestFact.visible_to both admit
+    whatever involves those teams. Then the dashboard skips those filters, which at a
+    division's scale repeat a list of hundreds of team ids in every query for nothing
+    (bench/incidents_scale.py); any other set of teams goes through them.
     """
-    return viewer.is_org_admin or set(teams) <= viewer_scope(viewer)
+    return set(teams) <= viewer_scope(viewer)
 
 
 def incidents_involving(viewer, teams):

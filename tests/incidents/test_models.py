@@ -66,9 +66,12 @@ def test_visible_to_involved_teams_service_team_and_managers_only(incident):
     customer.save()
     outsider = PersonFactory()
     MembershipFactory(person=outsider, team=TeamFactory())
+    org_admin = PersonFactory(is_staff=True, is_superuser=True)  # the one rule (org.visibility): no exception
+    MembershipFactory(person=org_admin, team=TeamFactory())
     for person in (member, service_engineer, boss, incident.opened_by):
         assert Incident.objects.visible_to(person).filter(pk=incident.pk).exists(), person
     assert not Incident.objects.visible_to(outsider).exists()
+    assert not Incident.objects.visible_to(org_admin).exists()
 
 
 def test_incident_events_reach_the_team_webhooks_and_kinds_are_registered(story):

@@ -18,7 +18,6 @@ from liaison.notify.models import Notification
 from liaison.notify.services import deliver_pending, set_preference
 from liaison.requests import services as requests
 from liaison.requests.models import Slip
-from tests.notify.conftest import smtp_server  # noqa: F401 - a real SMTP server on 127.0.0.1
 
 from .conftest import DURING
 
@@ -56,7 +55,7 @@ def test_booking_rules(story, incident, delta, field):
         retrospectives.schedule(incident.retrospective, by=story.olga, at=DURING + dt.timedelta(days=2), now=DURING)
 
 
-def test_invitation_mail_carries_an_icalendar_request(story, incident, smtp_server):  # noqa: F811
+def test_invitation_mail_carries_an_icalendar_request(story, incident, smtp_server):
     at = dt.datetime(2030, 3, 18, 14, 0, tzinfo=dt.UTC)
     retrospectives.schedule(incident.retrospective, by=story.mia, at=at, now=DURING, location="Room 4B")
     deliver_pending(DURING)
@@ -82,7 +81,7 @@ def test_invitation_mail_carries_an_icalendar_request(story, incident, smtp_serv
     assert vevent2["UID"] == vevent["UID"] and int(vevent2["SEQUENCE"]) == 1
 
 
-def test_invitation_follows_the_digest_preference(story, incident, smtp_server):  # noqa: F811
+def test_invitation_follows_the_digest_preference(story, incident, smtp_server):
     set_preference(story.lars, "incident.retrospective.invitation", "digest")
     retrospectives.schedule(incident.retrospective, by=story.mia, at=DURING + dt.timedelta(days=3), now=DURING)
     deliver_pending(DURING)

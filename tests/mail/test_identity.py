@@ -18,7 +18,6 @@ from liaison.notify.services import deliver_pending
 from liaison.requests.models import Request
 from tests.factories import MembershipFactory, PersonFactory, ServiceFactory, TeamFactory
 from tests.mail.conftest import NOW, message
-from tests.mail.test_mail_out import smtp  # noqa: F401 (a fixture)
 
 MID = "<report-template-1@tool.corp.example>"
 
@@ -61,7 +60,7 @@ def test_per_recipient_copies_of_one_message_are_one_message(requester, service)
 # --- Reply-To --------------------------------------------------------------------------------------
 
 @pytest.mark.django_db(transaction=True)
-def test_a_reply_to_outside_the_directory_is_flagged_and_never_written_to(requester, service, smtp):  # noqa: F811
+def test_a_reply_to_outside_the_directory_is_flagged_and_never_written_to(requester, service, smtp_server):
     outcome = ingest(message(headers={"Reply-To": "Rita <collect@evil.example>"}), now=NOW)
     row = InboundMessage.objects.get(pk=outcome.message_id)
     assert outcome.disposition == Disposition.REQUEST
@@ -69,9 +68,9 @@ def test_a_reply_to_outside_the_directory_is_flagged_and_never_written_to(reques
     assert row.warnings == ["Reply-To (collect@evil.example) differs from From (rita@corp.example): Liaison "
                             "answers only the sender's directory address."]
     deliver_pending(NOW)
-    to = sorted(m["To"] for m in smtp.messages)
+    to = sorted(m["To"] for m in smtp_server.messages)
     assert to == ["lena@corp.example", "rita@corp.example"]  # the confirmation went to the directory address
-    assert not any("evil.example" in m.as_string() for m in smtp.messages)
+    assert not any("evil.example" in m.as_string() for m in smtp_server.messages)
 
 
 def test_a_reply_to_equal_to_from_is_no_warning(requester, service):

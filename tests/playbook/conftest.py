@@ -12,6 +12,4 @@ def playbook_rules(db):
 
 # The casts of the requests and agenda tests, as fixtures here too.
 from tests.agenda.conftest import story, upgrade  # noqa: E402, F401
-from tests.notify.conftest import smtp_server  # noqa: E402, F401
-from tests.requests.conftest import cast  # noqa: E402, F401
 from tests.web.personas import world  # noqa: E402, F401
