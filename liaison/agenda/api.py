@@ -19,7 +19,7 @@ from ninja.responses import Status
 from liaison.org.models import Service, Team
 from liaison.org.schemas import ClockTime, Invalid, Message, Name, Pages, PersonRef, ServiceRef, Slug, TeamRef, Text
 
-from . import scheduling, services
+from . import notice, scheduling, services
 from .models import Change, Conflict, Event, FeedToken, FreezeWindow, MaintenanceWindow
 
 router = Router(tags=["agenda"])
@@ -580,13 +580,13 @@ def team_calendar(request, slug: str, start: datetime, end: datetime):
 @router.get("/agenda/notice", response={200: list[NoticeRow], **READ}, summary="Service teams ranked by notice")
 def notice_ranking(request):
     return [{"team": {"slug": r["team__slug"], "name": r["team__name"]}, **{k: r[k] for k in (
-        "changes", "average", "late", "late_share")}} for r in services.notice_ranking(request.auth)]
+        "changes", "average", "late", "late_share")}} for r in notice.notice_ranking(request.auth)]
 
 
 @router.get("/agenda/notice/{slug}", response={200: NoticeHistoryOut, **READ}, summary="A team's notice history")
 def notice_history(request, slug: str):
     team = get_object_or_404(Team.objects.visible_to(request.auth), slug=slug)
-    h = services.notice_history(team, request.auth, _now())
+    h = notice.notice_history(team, request.auth, _now())
     return {"team": team, "minimum": h["minimum"], "total": h["summary"]["total"], "late": h["summary"]["late"],
             "average": h["summary"]["average"], "distribution": {label: n for label, n, _w in h["distribution"]},
             "trend": [{"month": row["month"].date().isoformat() if hasattr(row["month"], "date") else str(row["month"]),

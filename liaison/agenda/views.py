@@ -24,7 +24,7 @@ from liaison.core.times import local_input, zone_of
 from liaison.org.models import Service, Team
 from liaison.org.scope import list_scope
 
-from . import ical, scheduling, services
+from . import ical, notice, scheduling, services
 from .conflicts import explain as explain_conflict
 from .forms import (
     ChangeEditForm,
@@ -530,7 +530,7 @@ def team_calendar(request, slug):
 @login_required
 def notice_ranking(request):
     scope = list_scope(request, "agenda.notice")
-    rows = services.notice_ranking(request.user)
+    rows = notice.notice_ranking(request.user)
     if scope.mine:  # my teams, and the service teams whose changes touch what my teams depend on
         wanted = set(scope.team_ids) | set(
             Service.objects.filter(pk__in={s for t in scope.teams for s in services.team_dependency_services(t)})
@@ -543,7 +543,7 @@ def notice_ranking(request):
 @login_required
 def notice_history(request, slug):
     team = get_object_or_404(Team.objects.visible_to(request.user), slug=slug)
-    history = services.notice_history(team, request.user, _now())
+    history = notice.notice_history(team, request.user, _now())
     late = (Change.objects.visible_to(request.user).filter(team=team, notice_days__lt=history["minimum"])
             .order_by("-start")[:20])
     return _render(request, "agenda/notice_history.html", {"team": team, **history, "late_changes": late})

@@ -27,7 +27,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from liaison.agenda.models import Change
-from liaison.agenda.services import BUCKETS, notice_history
+from liaison.agenda.notice import BUCKETS, notice_history
 from liaison.incidents.models import Impact, Incident, IncidentTeam, Unit
 from liaison.org.models import Team
 

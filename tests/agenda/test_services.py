@@ -5,7 +5,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 
-from liaison.agenda import scheduling
+from liaison.agenda import notice, scheduling
 from liaison.agenda import services as agenda
 from liaison.agenda.models import Change, Conflict, Event, MaintenanceWindow
 from tests.factories import PersonFactory
@@ -206,12 +206,12 @@ def test_notice_history_and_ranking(story, org_admin):
                              else at(1, 9), publish=True)
     agenda.create_change(team=story.video, title="V", services=[story.crm], start=at(29, 9), end=at(29, 10),
                          by=org_admin, now=at(1, 9), publish=True)
-    history = agenda.notice_history(story.network, story.engineer, at(31, 9))
+    history = notice.notice_history(story.network, story.engineer, at(31, 9))
     summary = history["summary"]
     assert summary["total"] == 3
     assert summary["late"] == 3  # 0, 3 and 3 business days
     assert dict((label, n) for label, n, _ in history["distribution"])["Less than 3 days"] == 1
     assert sum(row["count"] for row in history["trend"]) == 3
-    ranking = agenda.notice_ranking(story.engineer)
+    ranking = notice.notice_ranking(story.engineer)
     assert [r["team__name"] for r in ranking] == ["Video Team", "Network Group"]
     assert ranking[0]["late"] == 0 and ranking[1]["late_share"] == 100
