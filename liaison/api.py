@@ -4,10 +4,14 @@ Authentication: `Authorization: Bearer <token>` (tokens from `liaison token crea
 or the Tokens page), or the browser session for the interactive docs.
 """
 
+import json
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from ninja import NinjaAPI
+from django.shortcuts import render
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
+from ninja.openapi.docs import _csrf_needed
 from ninja.security import HttpBearer, SessionAuth
 
 from liaison.core import throttle
@@ -43,12 +47,29 @@ class SignedInSession(SessionAuth):
         return super().__call__(request)
 
 
+class OwnSwagger(Swagger):
+    """Swagger UI from django-ninja's own template and static files, never from a CDN.
+
+    ninja renders its template only when `ninja` is an installed app and otherwise falls back
+    to a page that loads Swagger UI from a public CDN (which a strict CSP and an offline
+    network refuse). Liaison keeps `ninja` out of INSTALLED_APPS (it would load pydantic in
+    every process, the MTA pipe's included) and finds the template and static files by path
+    (settings: TEMPLATES DIRS, STATICFILES_DIRS), so it renders the template itself.
+    """
+
+    def render_page(self, request, api, **kwargs):
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        return render(request, self.template, {"swagger_settings": json.dumps(self.settings, indent=1),
+                                               "api": api, "add_csrf": _csrf_needed(api)})
+
+
 api = NinjaAPI(
     title="Liaison API",
     version="1",
     description="Teams, people, services and the work between them. Authenticate with a bearer token.",
     auth=[BearerToken(), SignedInSession()],
     urls_namespace="api",
+    docs=OwnSwagger(),
     docs_url="/docs",
     openapi_url="/openapi.json",
     throttle=[throttle.TokenRateThrottle()],

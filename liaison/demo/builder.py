@@ -29,7 +29,7 @@ from django.utils import timezone
 from liaison.agenda.demo import build_agenda
 from liaison.incidents.demo import build_incidents
 from liaison.insights.rollups import rebuild_facts
-from liaison.network.demo import build_network
+from liaison.network.demo import build_network, network_counts
 from liaison.org.models import Service
 from liaison.requests.demo import build_requests
 
@@ -77,4 +77,6 @@ def build_demo(*, people=DEFAULT_PEOPLE, seed=DEFAULT_SEED, now=None, progress=N
             result.report("steps", number, len(steps))
             step(random.Random(f"{seed}:{name}"), result, now)
         result.report("steps", len(steps), len(steps))
+        if "interactions" in result.counts:
+            result.counts.update(network_counts())
     return result

@@ -229,3 +229,8 @@ def _homework(now, pid):
                                        created_at=now - timedelta(days=20), reached_out_at=now - timedelta(days=12))
     return 1 if plan.pk else 0
 
+
+def network_counts():
+    """Interactions and ties as they stand: later demo steps add some (delivered requests and
+    thanks feed the network), so the builder reads them again at the end."""
+    return {"interactions": Interaction.objects.count(), "ties": Tie.objects.count()}

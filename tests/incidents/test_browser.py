@@ -92,7 +92,7 @@ def test_a_conflict_becomes_an_incident_an_alliance_and_a_retrospective(story, n
     expect(row).to_contain_text("Nico Network")
     expect(row).to_contain_text("Committed")
     # ...and ends with the business case for senior managers, as a page and as a PDF read back.
-    mia.get_by_role("link", name="Draft the business case for management").click()  # the playbook's move
+    mia.get_by_role("link", name="Business case", exact=True).click()
     expect(mia.get_by_role("heading", level=1)).to_contain_text("Business case:")
     expect(mia.get_by_role("heading", name="What the numbers do not show")).to_be_visible()
     with mia.expect_download() as info:
