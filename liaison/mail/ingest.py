@@ -508,7 +508,8 @@ def _file_for_more_services(ctx, pk, p):
     locals_ = delivery_only_intake(p) if p is not None else []
     if not locals_:
         return []
-    row = InboundMessage.objects.select_for_update().select_related("person").get(pk=pk)
+    # The person may be null (an outer join, which PostgreSQL will not lock): lock the row only.
+    row = InboundMessage.objects.select_for_update(of=("self",)).select_related("person").get(pk=pk)
     if row.disposition != Disposition.REQUEST or row.person is None or row.request_id is None:
         return []  # the first copy filed nothing (triage, loop, ...): neither does this one
     earlier = [row.request, *row.filed_requests.exclude(pk=row.request_id)]
